@@ -1,0 +1,1 @@
+"""The ``rcagraph`` command (typer). Each command group lives in its own module."""

@@ -1,0 +1,45 @@
+"""The ``rcagraph`` command."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from rcagraph import __version__
+from rcagraph.cli import db_cmd, schema_cmd
+from rcagraph.cli.common import console, open_rca
+
+app = typer.Typer(
+    name="rcagraph",
+    help="Knowledge-graph root-cause analysis and post-mortems on Neo4j.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(schema_cmd.app, name="schema")
+
+
+@app.command()
+def version() -> None:
+    """Print rcagraph's version."""
+    console.print(__version__)
+
+
+@app.command()
+def stats(scope: str | None = typer.Option(None, help="only this scope")) -> None:
+    """Print what is in the graph: nodes per label, relationships per type."""
+    with open_rca() as rca:
+        counts = rca.counts(scope)
+        table = Table(title=f"graph content{f' (scope {scope})' if scope else ''}")
+        table.add_column("kind")
+        table.add_column("name")
+        table.add_column("count", justify="right")
+        for label, n in counts["nodes"].items():
+            table.add_row("node", label, str(n))
+        for rel, n in counts["relationships"].items():
+            table.add_row("relationship", rel, str(n))
+        console.print(table)
+
+
+def main() -> None:
+    app()

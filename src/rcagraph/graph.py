@@ -1,0 +1,167 @@
+"""Access to Neo4j through an injected driver.
+
+:class:`Graph` wraps a ``neo4j.Driver`` that the caller created (see :func:`connect`); it never
+creates one at import. Queries are :class:`Query` objects, named and parameterised, that live in
+the ``queries.py`` beside the code that owns them. Driver errors are translated here into
+:mod:`rcagraph.errors`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, LiteralString, TypeVar
+
+import neo4j
+from neo4j import exceptions as neo4j_exc
+
+from rcagraph.errors import (
+    GraphAuthError,
+    GraphConstraintError,
+    GraphError,
+    GraphQueryError,
+    GraphUnavailableError,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A named, parameterised Cypher query. ``text`` uses ``$param`` placeholders only."""
+
+    name: str
+    text: LiteralString
+
+
+@contextlib.contextmanager
+def translate_errors(query_name: str = "") -> Iterator[None]:
+    """Turn driver exceptions into rcagraph errors, naming the query that failed."""
+    where = f" in query {query_name!r}" if query_name else ""
+    try:
+        yield
+    except neo4j_exc.AuthError as exc:
+        raise GraphAuthError(f"Neo4j refused the credentials{where}: {exc.message}") from exc
+    except neo4j_exc.ConstraintError as exc:
+        raise GraphConstraintError(f"constraint violated{where}: {exc.message}") from exc
+    except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as exc:
+        raise GraphUnavailableError(f"Neo4j is not reachable{where}: {exc}") from exc
+    except neo4j_exc.ClientError as exc:
+        raise GraphQueryError(f"Neo4j rejected the query{where}: {exc.message}") from exc
+    except neo4j_exc.Neo4jError as exc:
+        raise GraphError(f"Neo4j error{where}: {exc.message}") from exc
+    except neo4j_exc.DriverError as exc:
+        raise GraphError(f"Neo4j driver error{where}: {exc}") from exc
+
+
+def connect(uri: str, user: str, password: str) -> neo4j.Driver:
+    """Create a driver (callers own it and close it). Verifies connectivity."""
+    auth = (user, password) if password else None
+    with translate_errors("connect"):
+        driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+        try:
+            driver.verify_connectivity()
+        except Exception:
+            driver.close()
+            raise
+    return driver
+
+
+def chunks(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Split ``rows`` into lists of at most ``size`` items, streaming."""
+    batch: list[T] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Graph:
+    """Runs named queries on an injected driver, with error translation and batching."""
+
+    def __init__(self, driver: neo4j.Driver, database: str = "neo4j") -> None:
+        self.driver = driver
+        self.database = database
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def read(self, query: Query, **params: Any) -> list[dict[str, Any]]:
+        """Run a read query and return its records as dicts."""
+        with translate_errors(query.name):
+            records, _, _ = self.driver.execute_query(
+                query.text,
+                params,
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
+            )
+        return [record.data() for record in records]
+
+    def read_one(self, query: Query, **params: Any) -> dict[str, Any] | None:
+        rows = self.read(query, **params)
+        return rows[0] if rows else None
+
+    def read_value(self, query: Query, **params: Any) -> Any:
+        row = self.read_one(query, **params)
+        if row is None:
+            return None
+        return next(iter(row.values()))
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def write(self, query: Query, **params: Any) -> list[dict[str, Any]]:
+        """Run one write query in its own transaction and return its records."""
+        with translate_errors(query.name):
+            records, _, _ = self.driver.execute_query(query.text, params, database_=self.database)
+        return [record.data() for record in records]
+
+    def write_batches(
+        self,
+        query: Query,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int = 5000,
+        extra: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Run ``query`` once per batch with ``$rows`` bound to the batch (an ``UNWIND`` query).
+
+        Returns the number of rows written. Each batch is its own transaction, retried by the
+        driver on transient errors.
+        """
+        written = 0
+        params_extra = dict(extra or {})
+        with translate_errors(query.name), self.driver.session(database=self.database) as session:
+            for batch in chunks(rows, batch_size):
+                session.execute_write(_run_batch, query.text, batch, params_extra)
+                written += len(batch)
+        return written
+
+    def run_autocommit(self, query: Query, **params: Any) -> None:
+        """Run a query in an auto-commit transaction (needed by ``CALL … IN TRANSACTIONS``)."""
+        with translate_errors(query.name), self.driver.session(database=self.database) as session:
+            session.run(query.text, params).consume()
+
+    def run_in_transaction(self, work: Sequence[tuple[Query, Mapping[str, Any]]]) -> None:
+        """Run several write queries in one transaction (all or nothing)."""
+        name = work[0][0].name if work else ""
+        with translate_errors(name), self.driver.session(database=self.database) as session:
+            session.execute_write(_run_all, [(q.text, dict(p)) for q, p in work])
+
+
+def _run_batch(
+    tx: neo4j.ManagedTransaction,
+    text: LiteralString,
+    batch: list[Mapping[str, Any]],
+    extra: dict[str, Any],
+) -> None:
+    tx.run(text, {"rows": batch, **extra}).consume()
+
+
+def _run_all(
+    tx: neo4j.ManagedTransaction, work: list[tuple[LiteralString, dict[str, Any]]]
+) -> None:
+    for text, params in work:
+        tx.run(text, params).consume()

@@ -1,0 +1,76 @@
+"""Settings, read from the environment with the ``RCAGRAPH_`` prefix.
+
+Settings are built at the edge (CLI entry point, API factory, test fixtures) and passed in;
+nothing in the library reads the environment on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "rcagraph"
+
+
+class Settings(BaseSettings):
+    """Everything rcagraph can be configured with.
+
+    ``neo4j_uri`` empty means: use the managed local server (``rcagraph db start``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RCAGRAPH_", extra="ignore")
+
+    # --- graph connection -------------------------------------------------------------
+    neo4j_uri: str = Field(default="", description="Bolt URI of an external Neo4j; empty: managed")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str = "neo4j"
+
+    # --- managed local server -----------------------------------------------------------
+    home: Path = Field(default_factory=_default_home, description="cache and server state")
+    neo4j_version_range: str = Field(
+        default="[5.26.0,5.27.0)", description="Maven version range of Neo4j to resolve"
+    )
+    apoc: bool = Field(default=True, description="load APOC core when it resolves")
+    server_name: str = Field(default="default", description="name of the managed instance")
+    bolt_port: int = 7687
+    http_port: int = 7474
+    heap_size: str = "1g"
+    pagecache_size: str = "512m"
+    start_timeout_s: float = 120.0
+    mvn: str = "mvn"
+    java: str = "java"
+
+    # --- loading --------------------------------------------------------------------------
+    batch_size: int = Field(default=5000, ge=1)
+    data_dir: Path | None = Field(
+        default=None, description="where raw series/log lines go as Parquet; default HOME/data"
+    )
+
+    # --- API --------------------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    launchdarkly_webhook_secret: SecretStr | None = None
+    bootstrap_admin_token: SecretStr | None = Field(
+        default=None, description="an admin token created at API start when none exists"
+    )
+
+    @property
+    def managed(self) -> bool:
+        return not self.neo4j_uri
+
+    @property
+    def server_dir(self) -> Path:
+        return self.home / "servers" / self.server_name
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.home / "dist"
+
+    @property
+    def raw_data_dir(self) -> Path:
+        return self.data_dir if self.data_dir is not None else self.home / "data"
