@@ -59,7 +59,9 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             neo4j_password=os.environ.get("RCAGRAPH_TEST_NEO4J_PASSWORD", ""),
             data_dir=data_dir,
         )
-    return Settings(server_name="pytest", data_dir=data_dir, neo4j_uri="")
+    # RCAGRAPH_TEST_SERVER names the managed instance, so parallel runs don't share one
+    name = os.environ.get("RCAGRAPH_TEST_SERVER", "pytest")
+    return Settings(server_name=name, data_dir=data_dir, neo4j_uri="")
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,22 @@ class Query:
     text: LiteralString
 
 
+@dataclass(slots=True)
+class WriteStats:
+    """What a batched write did (from the server's query counters)."""
+
+    rows: int = 0
+    nodes_created: int = 0
+    relationships_created: int = 0
+    properties_set: int = 0
+
+    def add(self, other: WriteStats) -> None:
+        self.rows += other.rows
+        self.nodes_created += other.nodes_created
+        self.relationships_created += other.relationships_created
+        self.properties_set += other.properties_set
+
+
 @contextlib.contextmanager
 def translate_errors(query_name: str = "") -> Iterator[None]:
     """Turn driver exceptions into rcagraph errors, naming the query that failed."""
@@ -125,19 +141,18 @@ class Graph:
         *,
         batch_size: int = 5000,
         extra: Mapping[str, Any] | None = None,
-    ) -> int:
+    ) -> WriteStats:
         """Run ``query`` once per batch with ``$rows`` bound to the batch (an ``UNWIND`` query).
 
-        Returns the number of rows written. Each batch is its own transaction, retried by the
-        driver on transient errors.
+        Returns the rows written and the server's counters. Each batch is its own transaction,
+        retried by the driver on transient errors.
         """
-        written = 0
+        stats = WriteStats()
         params_extra = dict(extra or {})
         with translate_errors(query.name), self.driver.session(database=self.database) as session:
             for batch in chunks(rows, batch_size):
-                session.execute_write(_run_batch, query.text, batch, params_extra)
-                written += len(batch)
-        return written
+                stats.add(session.execute_write(_run_batch, query.text, batch, params_extra))
+        return stats
 
     def run_autocommit(self, query: Query, **params: Any) -> None:
         """Run a query in an auto-commit transaction (needed by ``CALL … IN TRANSACTIONS``)."""
@@ -156,8 +171,14 @@ def _run_batch(
     text: LiteralString,
     batch: list[Mapping[str, Any]],
     extra: dict[str, Any],
-) -> None:
-    tx.run(text, {"rows": batch, **extra}).consume()
+) -> WriteStats:
+    counters = tx.run(text, {"rows": batch, **extra}).consume().counters
+    return WriteStats(
+        rows=len(batch),
+        nodes_created=counters.nodes_created,
+        relationships_created=counters.relationships_created,
+        properties_set=counters.properties_set,
+    )
 
 
 def _run_all(

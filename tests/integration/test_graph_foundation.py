@@ -42,8 +42,10 @@ def test_schema_apply_twice_leaves_same_constraints_and_indexes(rca: RcaGraph) -
 
 def test_batched_merge_is_idempotent(rca: RcaGraph) -> None:
     rows = [{"uid": f"s|Component|svc{i}", "name": f"svc{i}", "scope": "s"} for i in range(250)]
-    assert rca.graph.write_batches(MERGE_COMPONENTS, rows, batch_size=100) == 250
-    rca.graph.write_batches(MERGE_COMPONENTS, rows, batch_size=100)
+    first = rca.graph.write_batches(MERGE_COMPONENTS, rows, batch_size=100)
+    assert (first.rows, first.nodes_created) == (250, 250)
+    again = rca.graph.write_batches(MERGE_COMPONENTS, rows, batch_size=100)
+    assert (again.rows, again.nodes_created) == (250, 0)
     assert rca.counts("s")["nodes"] == {"Component": 250}
 
 

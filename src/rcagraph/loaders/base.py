@@ -1,0 +1,143 @@
+"""What every loader shares: the load context, provenance, rejections and the load report.
+
+A loader reads one kind of file of an incident bundle (or one receiver's payload), turns each
+record into rows for named ``UNWIND`` queries, and writes them in batches through
+:class:`rcagraph.graph.Graph`. A record that cannot be read becomes a :class:`Rejection`
+(file, line or JSON pointer, field, reason, the raw text); the file's other records still load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from rcagraph import __version__
+from rcagraph.errors import InputError
+from rcagraph.graph import Graph, WriteStats
+
+LOADER_VERSION = f"rcagraph/{__version__}"
+
+
+@dataclass(slots=True)
+class Rejection:
+    """A record that could not be loaded, and exactly where it is."""
+
+    kind: str
+    file: str
+    reason: str
+    line: int | None = None
+    pointer: str | None = None
+    field: str | None = None
+    raw: str = ""
+
+    def message(self) -> str:
+        return InputError(
+            self.reason, file=self.file, line=self.line, pointer=self.pointer, field=self.field
+        ).describe()
+
+
+@dataclass(slots=True)
+class KindCounts:
+    """Per kind of record: read, loaded (new in the graph), merged (already there), rejected."""
+
+    read: int = 0
+    loaded: int = 0
+    merged: int = 0
+    rejected: int = 0
+
+
+@dataclass(slots=True)
+class LoadReport:
+    scope: str
+    bundle: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    kinds: dict[str, KindCounts] = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+    unknown_files: list[str] = field(default_factory=list)
+    quarantine_path: str | None = None
+    report_path: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def counts(self, kind: str) -> KindCounts:
+        return self.kinds.setdefault(kind, KindCounts())
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "bundle": self.bundle,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "kinds": {k: asdict(v) for k, v in sorted(self.kinds.items())},
+            "rejected": self.rejected,
+            "rejections": [asdict(r) | {"message": r.message()} for r in self.rejections],
+            "unknown_files": self.unknown_files,
+            "quarantine_path": self.quarantine_path,
+            "timings_ms": self.timings_ms,
+        }
+
+    def write(self, directory: Path) -> None:
+        """Write ``load-report.json`` and ``quarantine.jsonl`` (the rejected records)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        quarantine = directory / "quarantine.jsonl"
+        with quarantine.open("w") as out:
+            for r in self.rejections:
+                out.write(json.dumps(asdict(r) | {"message": r.message()}) + "\n")
+        self.quarantine_path = str(quarantine)
+        report = directory / "load-report.json"
+        self.report_path = str(report)
+        report.write_text(json.dumps(self.to_dict(), indent=2))
+
+
+@dataclass(slots=True)
+class LoadContext:
+    """Everything a loader needs to write one bundle's records."""
+
+    graph: Graph
+    scope: str
+    bundle_dir: Path
+    data_dir: Path
+    ingested_at: datetime
+    report: LoadReport
+    batch_size: int = 5000
+
+    def rel(self, path: Path) -> str:
+        """A file's name relative to the bundle, as provenance and messages use it."""
+        try:
+            return path.relative_to(self.bundle_dir).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def provenance(self, source: str, source_ref: str) -> dict[str, Any]:
+        return {"source": source, "source_ref": source_ref, "loader_version": LOADER_VERSION}
+
+    def reject(self, rejection: Rejection) -> None:
+        self.report.rejections.append(rejection)
+        self.report.counts(rejection.kind).rejected += 1
+
+    def record_write(self, kind: str, stats: WriteStats) -> None:
+        """Count a batch of primary nodes of ``kind``: created → loaded, else merged."""
+        counts = self.report.counts(kind)
+        counts.loaded += stats.nodes_created
+        counts.merged += max(stats.rows - stats.nodes_created, 0)
+
+    def params(self) -> Mapping[str, Any]:
+        """Parameters every write query gets besides ``$rows``."""
+        return {"scope": self.scope, "ingested_at": self.ingested_at}
+
+
+class FileLoader(Protocol):
+    """A loader for one kind of bundle file (``patterns`` are globs relative to the bundle)."""
+
+    kind: str
+    patterns: tuple[str, ...]
+
+    def load(self, path: Path, ctx: LoadContext) -> None: ...
