@@ -1,0 +1,1 @@
+"""The ranking engine: root-cause candidates for an incident, scored, with evidence."""

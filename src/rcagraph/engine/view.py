@@ -1,0 +1,105 @@
+"""What a ranker sees of an incident: a typed, in-memory view extracted from the graph.
+
+Every ranker (the default scorer, the learned ranker, the baselines) works on an
+:class:`IncidentView`, so ranking logic is pure Python, testable without a server, and all of
+them see exactly the same data. The view holds one scope only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+CauseKind = Literal["deploy", "flag", "config", "infra", "service"]
+SignalKind = Literal["metric_anomaly", "log_burst", "new_log_template", "alert"]
+EdgeType = Literal["DEPENDS_ON", "CALLS"]
+
+
+@dataclass(frozen=True, slots=True)
+class Symptom:
+    service: str
+    signal: str  # latency, errors, availability, saturation, other
+    metric: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentInfo:
+    id: str
+    title: str
+    severity: str
+    system: str | None
+    started_at: datetime
+    detected_at: datetime | None
+    symptoms: tuple[Symptom, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentInfo:
+    name: str
+    kind: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """``src`` depends on ``dst`` (a failure of dst can break src)."""
+
+    src: str
+    dst: str
+    type: EdgeType
+    weight: float | None = None
+    error_ratio: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    uid: str
+    change_id: str
+    kind: str  # deploy, flag, config, infra, scale, schema, secret, other
+    at: datetime
+    services: tuple[str, ...]  # components it touches (CHANGED, or flag → USES_FLAG)
+    summary: str = ""
+    action: str | None = None
+    version: str | None = None
+    rollback: bool = False
+    rollout_share: float | None = None
+    first_deploy_of_version: bool | None = None
+    flag_key: str | None = None
+    source: str | None = None
+    source_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignalEvent:
+    uid: str
+    kind: SignalKind
+    service: str
+    at: datetime
+    summary: str = ""
+    metric: str | None = None
+    direction: str | None = None  # up, down
+    magnitude: float | None = None  # robust z or baseline ratio
+    source: str | None = None
+    source_ref: str | None = None
+
+
+@dataclass(slots=True)
+class IncidentView:
+    scope: str
+    incident: IncidentInfo
+    window_start: datetime
+    window_end: datetime
+    components: dict[str, ComponentInfo] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    changes: list[ChangeEvent] = field(default_factory=list)
+    signals: list[SignalEvent] = field(default_factory=list)
+
+
+def cause_kind(change_kind: str) -> CauseKind:
+    """The contract's truth kind for a change kind (scale, schema, secret, other → infra/config)."""
+    if change_kind in ("deploy", "flag", "config", "infra"):
+        return change_kind  # type: ignore[return-value]
+    if change_kind in ("scale",):
+        return "infra"
+    return "config"
