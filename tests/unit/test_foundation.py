@@ -118,3 +118,13 @@ def test_settings_read_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert s.neo4j_uri == "bolt://db.example:7687"
     assert not s.managed
     assert s.batch_size == 123
+
+
+def test_committed_ontology_matches_the_model() -> None:
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from rcagraph.rdf.ontology import build_ontology
+
+    committed = Graph().parse(DOCS.parent / "ontology.ttl", format="turtle")
+    assert isomorphic(committed, build_ontology()), "regenerate: rcagraph export ontology"

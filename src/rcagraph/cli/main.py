@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from rcagraph import __version__
-from rcagraph.cli import db_cmd, schema_cmd
+from rcagraph.cli import db_cmd, export_cmd, schema_cmd
 from rcagraph.cli.common import console, open_rca
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(export_cmd.app, name="export")
 
 
 @app.command()
