@@ -7,7 +7,7 @@ ranking, post-mortems, forecasts) is reached from it, so the CLI and the API sta
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import neo4j
 
@@ -15,6 +15,15 @@ from rcagraph.connection import open_driver
 from rcagraph.graph import Graph, Query
 from rcagraph.schema.migrations import Migration, apply_migrations, schema_version
 from rcagraph.settings import Settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from rcagraph.engine.base import Ranker
+    from rcagraph.engine.result import Ranking
+    from rcagraph.forecast.model import Forecast, ForecastModel
+    from rcagraph.loaders.base import LoadReport
 
 _COUNT_LABELS = Query(
     "core.count_labels",
@@ -86,6 +95,49 @@ class RcaGraph:
         rels = {r["type"]: int(r["count"]) for r in self.graph.read(_COUNT_RELS, scope=scope)}
         return {"nodes": nodes, "relationships": rels}
 
+    # -- loading --------------------------------------------------------------------------
+
+    def load_bundle(
+        self,
+        bundle_dir: Path | str,
+        scope: str | None = None,
+        report_dir: Path | None = None,
+        progress: bool | None = False,
+    ) -> LoadReport:
+        """Load an incident bundle into ``scope`` (:func:`rcagraph.loaders.bundle.load_bundle`)."""
+        from rcagraph.loaders.bundle import load_bundle
+
+        return load_bundle(self, bundle_dir, scope=scope, report_dir=report_dir, progress=progress)
+
     def delete_scope(self, scope: str) -> None:
         """Remove every node of ``scope`` (and its relationships)."""
         self.graph.run_autocommit(_DELETE_SCOPE, scope=scope)
+
+    # -- ranking --------------------------------------------------------------------------
+
+    def rank(
+        self, incident_id: str, scope: str = "default", ranker: Ranker | None = None
+    ) -> Ranking:
+        """Ranked root-cause hypotheses of an incident in ``scope`` (default scorer unless a
+        ranker is given). Reads that scope only; writes nothing (see ``engine.service``)."""
+        from rcagraph.engine.service import rank_incident
+
+        return rank_incident(self, incident_id, scope, ranker)
+
+    # -- forecasting ----------------------------------------------------------------------
+
+    def forecast(
+        self,
+        scope: str = "default",
+        horizon: str | None = None,
+        model: ForecastModel | Path | None = None,
+        *,
+        at: datetime | None = None,
+        write: bool = True,
+    ) -> list[Forecast]:
+        """Incident forecasts per service × failure mode (and pending/recent change) of
+        ``scope`` at ``at`` (default now); written back as ``:Forecast`` unless ``write`` is
+        False (see ``forecast.service``)."""
+        from rcagraph.forecast.service import forecast_service
+
+        return forecast_service(self, scope, horizon, model, at=at, write=write)

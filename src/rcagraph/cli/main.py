@@ -6,7 +6,16 @@ import typer
 from rich.table import Table
 
 from rcagraph import __version__
-from rcagraph.cli import db_cmd, export_cmd, schema_cmd
+from rcagraph.cli import (
+    db_cmd,
+    export_cmd,
+    forecast_cmd,
+    load_cmd,
+    postmortem_cmd,
+    rank_cmd,
+    schema_cmd,
+    serve_cmd,
+)
 from rcagraph.cli.common import console, open_rca
 
 app = typer.Typer(
@@ -17,7 +26,15 @@ app = typer.Typer(
 )
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(forecast_cmd.app, name="forecast")
 app.add_typer(export_cmd.app, name="export")
+app.command(name="load")(load_cmd.load)
+app.command("rank")(rank_cmd.rank)
+app.command("train")(rank_cmd.train)
+app.command("eval")(rank_cmd.evaluate)
+app.command("serve")(serve_cmd.serve)
+app.command("postmortem")(postmortem_cmd.postmortem)
+app.add_typer(postmortem_cmd.token_app, name="token")
 
 
 @app.command()

@@ -39,6 +39,7 @@ class ComponentInfo:
     name: str
     kind: str | None = None
     owner: str | None = None
+    uid: str | None = None  # the :Component node (for write-back links)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,4 +10,22 @@ def default_loaders() -> list[FileLoader]:
     loaders: list[FileLoader] = []
     # Each loader module registers here (imports kept local so one module's import error names
     # itself). Order matters: components exist before the events that point at them.
+    from rcagraph.loaders.topology import CatalogLoader, EdgesLoader
+
+    loaders += [CatalogLoader(), EdgesLoader()]
+    from rcagraph.loaders.incident import IncidentLoader
+
+    loaders.append(IncidentLoader())
+    from rcagraph.loaders.changes import ChangesLoader, DeploymentsLoader, FlagsLoader
+
+    loaders += [DeploymentsLoader(), FlagsLoader(), ChangesLoader()]
+    from rcagraph.loaders.alerts import AlertsLoader
+
+    loaders.append(AlertsLoader())
+    # signal loaders (logs, metrics, traces) follow
+    from rcagraph.loaders.logs import LogsLoader
+    from rcagraph.loaders.metrics import MetricsLoader
+    from rcagraph.loaders.traces import TracesLoader
+
+    loaders += [TracesLoader(), MetricsLoader(), LogsLoader()]
     return loaders

@@ -1,0 +1,1 @@
+"""Adapters that turn public RCA data sets into incident bundles."""

@@ -1,0 +1,297 @@
+"""Convert the PetShop RCA dataset into incident bundles of the rcagraph contract.
+
+Data: "Root Cause Analysis on PetShop Application" — M. Hardt, W. R. Orchard, P. Blöbaum,
+E. Kirschbaum, S. Kasiviswanathan, "The PetShop Dataset — Finding Causes of Performance
+Issues across Microservices", CLeaR 2024, arXiv:2311.04806. The dataset is licensed under
+CC-BY-4.0 (© Amazon.com, Inc. or its affiliates); these bundles are an adaptation of it (format
+changed, nothing else), and every output directory carries this credit in a README.
+
+Layout read (``../shared/datasets/petshop/dataset``): four scenarios (``low_traffic``,
+``high_traffic``, ``temporal_traffic1``, ``temporal_traffic2``), each with ``graph.csv`` (an
+adjacency matrix: row = caller, column = callee), ``noissue/metrics.csv`` (normal operation)
+and ``{train,test}/issue_N/`` with ``metrics.csv`` (three header rows: component, metric,
+statistic; then ``unix_timestamp`` rows at 5-minute steps) and ``target.json``.
+
+What each bundle gets:
+
+* ``incident.json`` from ``target.json``: the symptom is the target node and metric
+  (``latency`` / ``availability``, statistic ``Average`` → the metric named plainly), and
+  ``started_at`` = ``target.timestamp``.
+* ``truth.json`` from ``root_cause`` and ``metadata.reproducibility.command`` — decided from the
+  command that injected the issue, which the data names:
+
+  - ``aws ssm put-parameter --name P --value V`` (a parameter flip read by the service) →
+    ``kind: config``, with a change record in ``changes.jsonl`` (``kind: config``, ``source:
+    aws-ssm``, the parameter, the new value);
+  - ``sed … index.js && cdk deploy …`` (a code edit of the Lambda, then a deploy) →
+    ``kind: deploy``, with a change record (``kind: deploy``, ``source: cdk``);
+  - ``python -m issue_dynamo_db_requests …`` (a load script hammering the table: no change to
+    any component) → ``kind: service``, ``change_id: null``, no change record.
+
+  The data do not say when the command ran. The change is placed at the first sample of the
+  issue's metrics window (the window the dataset recorded for the issue), which is before the
+  target time in every issue; ``attributes.at_inferred`` says so.
+* ``topology/edges.csv`` from ``graph.csv``.
+* ``metrics/issue.csv`` (long form, epoch seconds) from the issue's ``metrics.csv`` and, unless
+  ``--baseline-rows 0``, ``metrics/baseline.csv`` with the last N rows of the scenario's
+  ``noissue/metrics.csv`` (normal operation, recorded on other days: its timestamps are the
+  real ones, so there is a gap between baseline and issue window). Metric names: ``latency``
+  (Average), ``latency_p50`` … ``latency_p99``, ``requests`` (Sum), ``availability``.
+
+Only the change the data names is written: there are no distractor changes in these bundles, so
+change-level ranking on them is easy and component-level ranking is the real test.
+
+    python -m bench.datasets.petshop --out bench/out/petshop [--source DIR] [--baseline-rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SOURCE = ROOT.parent / "shared" / "datasets" / "petshop" / "dataset"
+DEFAULT_OUT = ROOT / "bench" / "out" / "petshop"
+SCENARIOS = ("low_traffic", "high_traffic", "temporal_traffic1", "temporal_traffic2")
+
+CREDIT = """\
+# PetShop bundles
+
+These incident bundles are converted from the PetShop dataset:
+
+> M. Hardt, W. R. Orchard, P. Blöbaum, E. Kirschbaum, S. Kasiviswanathan.
+> "The PetShop Dataset — Finding Causes of Performance Issues across Microservices."
+> Causal Learning and Reasoning (CLeaR) 2024. arXiv:2311.04806.
+
+Dataset © Amazon.com, Inc. or its affiliates, licensed under the Creative Commons Attribution
+4.0 International licence (CC-BY-4.0, https://creativecommons.org/licenses/by/4.0/).
+Changes made: the files were converted to the rcagraph incident-bundle format
+(`bench/datasets/petshop.py` documents how, including how the causing change's time is
+inferred). No values were altered.
+"""
+
+_SIGNALS = {"latency": "latency", "availability": "availability", "requests": "other"}
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    scenario: str
+    split: str
+    name: str
+    path: Path
+
+    @property
+    def incident_id(self) -> str:
+        return f"petshop-{self.scenario}-{self.split}-{self.name}".replace("_", "-")
+
+
+def metric_name(metric: str, statistic: str) -> str:
+    stat = statistic.strip()
+    if stat in ("Average", "Sum", ""):
+        return metric.strip()
+    return f"{metric.strip()}_{stat.lower()}"
+
+
+def wide_to_long(path: Path, last_rows: int | None = None) -> Iterator[tuple[str, str, str, str]]:
+    """(epoch seconds, component, metric, value) of a PetShop metrics.csv (empty cells out)."""
+    with path.open(newline="") as fh:
+        reader = csv.reader(fh)
+        components = next(reader)[1:]
+        metrics = next(reader)[1:]
+        stats = next(reader)[1:]
+        names = [metric_name(m, s) for m, s in zip(metrics, stats, strict=True)]
+        header = next(reader)
+        if header[0].strip() != "unix_timestamp":
+            raise ValueError(f"{path}: 4th row is not 'unix_timestamp'")
+        rows = list(reader) if last_rows is not None else reader
+        if last_rows is not None:
+            rows = rows[-last_rows:] if last_rows > 0 else []
+        for row in rows:
+            ts = row[0].strip()
+            for comp, name, value in zip(components, names, row[1:], strict=True):
+                if value.strip():
+                    yield ts, comp, name, value.strip()
+
+
+def first_timestamp(path: Path) -> float:
+    with path.open(newline="") as fh:
+        reader = csv.reader(fh)
+        for _ in range(4):
+            next(reader)
+        return float(next(reader)[0])
+
+
+def edges(graph_csv: Path) -> list[tuple[str, str]]:
+    with graph_csv.open(newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)[1:]
+        out = []
+        for row in reader:
+            for callee, v in zip(header, row[1:], strict=True):
+                if float(v or 0) != 0.0:
+                    out.append((row[0], callee))
+    return out
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cause(target: dict[str, Any], issue: Issue, at: float) -> tuple[dict[str, Any], Any]:
+    """(truth.json's root_cause, the change record or None), decided from the command."""
+    service = target["root_cause"]["node"]
+    command = str(target.get("metadata", {}).get("reproducibility", {}).get("command", ""))
+    change_id = f"{issue.incident_id}-change"
+    common = {"id": change_id, "service": service, "at": iso(at)}
+    if command.startswith("aws ssm put-parameter"):
+        args = shlex.split(command)
+        name = args[args.index("--name") + 1] if "--name" in args else None
+        value = args[args.index("--value") + 1] if "--value" in args else None
+        record = common | {
+            "kind": "config",
+            "actor": "petshop-fault-injection",
+            "source": "aws-ssm",
+            "summary": f"set {name} = {value}",
+            "attributes": {
+                "parameter": name,
+                "after": value,
+                "command": command,
+                "at_inferred": "start of the issue's metrics window",
+            },
+        }
+        return {"kind": "config", "service": service, "change_id": change_id}, record
+    if "cdk deploy" in command:
+        edit = re.search(r"sed -E -i '([^']*)' (\S+)", command)
+        record = common | {
+            "kind": "deploy",
+            "actor": "petshop-fault-injection",
+            "source": "cdk",
+            "summary": f"code edit {edit.group(1) if edit else ''} of "
+            f"{edit.group(2) if edit else 'the function'}, then cdk deploy",
+            "attributes": {
+                "command": command,
+                "at_inferred": "start of the issue's metrics window",
+            },
+        }
+        return {"kind": "deploy", "service": service, "change_id": change_id}, record
+    # a load script (issue_dynamo_db_requests) or anything else: no change of a component
+    return {"kind": "service", "service": service, "change_id": None}, None
+
+
+def find_issues(source: Path) -> list[Issue]:
+    issues = []
+    for scenario in SCENARIOS:
+        for split in ("train", "test"):
+            base = source / scenario / split
+            if not base.is_dir():
+                continue
+            for d in sorted(base.iterdir(), key=lambda p: int(p.name.split("_")[-1])):
+                if (d / "target.json").is_file():
+                    issues.append(Issue(scenario, split, d.name, d))
+    return issues
+
+
+def write_csv(path: Path, header: list[str], rows: Any) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for row in rows:
+            w.writerow(row)
+            n += 1
+    return n
+
+
+def convert_issue(issue: Issue, source: Path, out: Path, baseline_rows: int) -> Path:
+    target = json.loads((issue.path / "target.json").read_text())
+    bundle = out / issue.incident_id
+    bundle.mkdir(parents=True, exist_ok=True)
+    metrics_csv = issue.path / "metrics.csv"
+    t = target["target"]
+    metric = metric_name(t["metric"], t.get("agg", "Average"))
+    incident = {
+        "id": issue.incident_id,
+        "title": f"PetShop {issue.scenario} {issue.split} {issue.name}: "
+        f"{t['metric']} of {t['node']}",
+        "severity": "SEV3",
+        "system": "petshop",
+        "started_at": iso(float(t["timestamp"])),
+        "detected_at": iso(float(t["timestamp"])),
+        "resolved_at": None,
+        "symptoms": [
+            {"service": t["node"], "signal": _SIGNALS.get(t["metric"], "other"), "metric": metric}
+        ],
+    }
+    (bundle / "incident.json").write_text(json.dumps(incident, indent=2) + "\n")
+    root, change = cause(target, issue, first_timestamp(metrics_csv))
+    (bundle / "truth.json").write_text(json.dumps({"root_cause": root}, indent=2) + "\n")
+    if change is not None:
+        (bundle / "changes.jsonl").write_text(json.dumps(change) + "\n")
+    write_csv(
+        bundle / "topology" / "edges.csv",
+        ["caller", "callee"],
+        edges(source / issue.scenario / "graph.csv"),
+    )
+    header = ["timestamp", "service", "metric", "value"]
+    write_csv(bundle / "metrics" / "issue.csv", header, wide_to_long(metrics_csv))
+    if baseline_rows > 0:
+        normal = source / issue.scenario / "noissue" / "metrics.csv"
+        if normal.is_file():
+            write_csv(
+                bundle / "metrics" / "baseline.csv",
+                header,
+                wide_to_long(normal, last_rows=baseline_rows),
+            )
+    (bundle / "README.md").write_text(CREDIT)
+    return bundle
+
+
+def convert(
+    source: Path = DEFAULT_SOURCE,
+    out: Path = DEFAULT_OUT,
+    baseline_rows: int = 36,
+    limit: int | None = None,
+) -> list[Path]:
+    """Convert every issue (or the first ``limit``) and return the bundle directories."""
+    if not source.is_dir():
+        raise FileNotFoundError(f"no PetShop dataset at {source}")
+    resolved = out.resolve()
+    src_repo = ROOT / "src"
+    if resolved.is_relative_to(src_repo) or resolved.is_relative_to(ROOT / "tests"):
+        raise ValueError(f"refusing to write bundles inside the source tree: {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "README.md").write_text(CREDIT)
+    issues = find_issues(source)
+    if limit is not None:
+        issues = issues[:limit]
+    return [convert_issue(i, source, out, baseline_rows) for i in issues]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--baseline-rows",
+        type=int,
+        default=36,
+        help="rows of noissue metrics (5-min steps) per bundle; 0: none",
+    )
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args(argv)
+    bundles = convert(args.source, args.out, args.baseline_rows, args.limit)
+    print(f"wrote {len(bundles)} bundles to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,514 @@
+"""Ingest benchmark: records per second per kind, end to end, against a bare UNWIND … MERGE.
+
+For each kind and size it generates a synthetic input file in the bundle formats (in a temp
+directory outside the repo), then, in the same run and with the same driver:
+
+* **loader**: the registered loader end to end (parse, mine/detect, Parquet, graph write,
+  commit) — records/s, the loader's own graph-write rows/s, and peak RSS growth;
+* **bare**: the same number of rows (one per input record, similar properties) written by a
+  bare ``UNWIND $rows AS row MERGE (n:Anomaly {uid: row.uid}) SET n += row.props`` in batches of
+  the same size — rows/s;
+* for logs also **parse+mine alone**: JSON parsing, OTLP decoding and drain3 template mining
+  (no Parquet, no graph) — lines/s.
+
+The graph is reached through RCAGRAPH_NEO4J_URI/USER/PASSWORD or the managed server
+(``rcagraph db start``). Each run writes into its own scope, deleted afterwards.
+
+    .venv/bin/python -m bench.ingest --sizes 100000,1000000 --kinds logs,metrics,traces \
+        [--write-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rcagraph.connection import open_driver
+from rcagraph.graph import Graph, Query, WriteStats
+from rcagraph.loaders.base import FileLoader, LoadContext, LoadReport, Rejection
+from rcagraph.loaders.logs import LogRecord, LogTallies, Miner, parse_log_value
+from rcagraph.loaders.records import iter_jsonl
+from rcagraph.loaders.registry import default_loaders
+from rcagraph.schema.migrations import apply_migrations
+from rcagraph.settings import Settings
+
+T0 = 1_772_366_400  # 2026-03-01T12:00:00Z
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+_BARE = Query(
+    "bench.bare_merge",
+    "UNWIND $rows AS row MERGE (n:Anomaly {uid: row.uid}) "
+    "ON CREATE SET n.ingested_at = $ingested_at SET n.scope = $scope, n += row.props",
+)
+_DELETE = Query(
+    "bench.delete_scope",
+    "MATCH (n) WHERE n.scope = $scope CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+)
+
+
+def iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+# -- generators (streaming: nothing is held in memory) ----------------------------------------
+
+_LOG_SHAPES = (
+    "GET /api/cart/{a} 200 in {b} ms",
+    "user {a} logged in from 10.0.{c}.{d}",
+    "order {a} placed with {c} items total {b}.{d} USD",
+    "cache miss for key product:{a}",
+    "payment authorised for card ending {c}{d} amount {b}",
+    "connection pool size {c} active {d} idle {b}",
+    "retrying request {a} attempt {c}",
+    "shipping quote {a} computed in {b} ms",
+)
+
+
+def gen_logs(bundle: Path, n: int) -> Path:
+    """OTLP/JSON lines, 10 records a line, 8 services, 12 h; an error burst near the end."""
+    rng = random.Random(1)
+    path = bundle / "logs" / "bench.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    span_ns = 12 * 3600 * 10**9
+    with path.open("w") as out:
+        for start in range(0, n, 10):
+            service = f"svc-{(start // 10) % 8}"
+            records = []
+            for i in range(start, min(start + 10, n)):
+                ts = T0 * 10**9 + span_ns * i // n
+                late = i > n * 0.9 and service == "svc-3"
+                if late and rng.random() < 0.5:
+                    sev, text = 17, "ERROR"
+                    body = f"upstream connect error to redis:6379 after {rng.randint(1, 9)} retries"
+                else:
+                    sev, text = 9, "INFO"
+                    body = rng.choice(_LOG_SHAPES).format(
+                        a=rng.randint(1, 10**6),
+                        b=rng.randint(1, 999),
+                        c=rng.randint(0, 255),
+                        d=rng.randint(0, 255),
+                    )
+                records.append(
+                    {
+                        "timeUnixNano": str(ts),
+                        "severityNumber": sev,
+                        "severityText": text,
+                        "body": {"stringValue": body},
+                        "traceId": f"{rng.getrandbits(128):032x}",
+                        "spanId": f"{rng.getrandbits(64):016x}",
+                    }
+                )
+            request = {
+                "resourceLogs": [
+                    {
+                        "resource": {
+                            "attributes": [
+                                {"key": "service.name", "value": {"stringValue": service}}
+                            ]
+                        },
+                        "scopeLogs": [{"scope": {"name": "bench"}, "logRecords": records}],
+                    }
+                ]
+            }
+            out.write(json.dumps(request) + "\n")
+    return path
+
+
+def gen_metrics(bundle: Path, n: int) -> Path:
+    """Long CSV, series of 1,440 one-minute points; every 10th series steps up at 80 %."""
+    rng = random.Random(2)
+    path = bundle / "metrics" / "bench.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    points = 1440
+    n_series = max(1, n // points)
+    with path.open("w") as out:
+        out.write("timestamp,service,metric,value,labels\n")
+        written = 0
+        for minute in range(points):
+            for s in range(n_series):
+                if written >= n:
+                    break
+                level = 100.0 * (3 if s % 10 == 0 and minute > points * 0.8 else 1)
+                out.write(
+                    f"{T0 + minute * 60},svc-{s % 50},latency_p95_ms,"
+                    f"{rng.gauss(level, 5):.2f},pod=p{s}\n"
+                )
+                written += 1
+    return path
+
+
+def gen_traces(bundle: Path, n: int) -> Path:
+    """OTLP/JSON trace requests, one span a line; parent and child of a trace on different
+    lines (child first for every other trace); 20 services in a ring of calls."""
+    rng = random.Random(3)
+    path = bundle / "traces" / "bench.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    span_ns = 12 * 3600 * 10**9
+
+    def line(service: str, span: dict[str, Any]) -> str:
+        return json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {
+                            "attributes": [
+                                {"key": "service.name", "value": {"stringValue": service}}
+                            ]
+                        },
+                        "scopeSpans": [{"scope": {"name": "bench"}, "spans": [span]}],
+                    }
+                ]
+            }
+        )
+
+    with path.open("w") as out:
+        for i in range(0, n, 2):
+            k = (i // 2) % 20
+            trace = f"{rng.getrandbits(128):032x}"
+            pid, cid = f"{rng.getrandbits(64):016x}", f"{rng.getrandbits(64):016x}"
+            start = T0 * 10**9 + span_ns * i // n
+            error = i > n * 0.9 and k == 5 and rng.random() < 0.5
+            parent = {
+                "traceId": trace,
+                "spanId": pid,
+                "name": "call",
+                "kind": 3,
+                "startTimeUnixNano": str(start),
+                "endTimeUnixNano": str(start + 50_000_000),
+            }
+            child = {
+                "traceId": trace,
+                "spanId": cid,
+                "parentSpanId": pid,
+                "name": "handle",
+                "kind": 2,
+                "startTimeUnixNano": str(start + 1_000_000),
+                "endTimeUnixNano": str(start + rng.randint(5, 40) * 1_000_000),
+                "status": {"code": 2} if error else {},
+            }
+            lines = [line(f"svc-{k}", parent), line(f"svc-{(k + 1) % 20}", child)]
+            if (i // 2) % 2:
+                lines.reverse()
+            out.write("\n".join(lines[: n - i]) + "\n")
+    return path
+
+
+def gen_topology(bundle: Path, n: int) -> Path:
+    path = bundle / "topology" / "edges.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    width = max(2, int(n**0.5) + 1)
+    with path.open("w") as out:
+        out.write("caller,callee,protocol,calls\n")
+        for i in range(n):
+            out.write(f"svc-{i // width},svc-{i % width}-x,grpc,{i % 97}\n")
+    return path
+
+
+def gen_changes(bundle: Path, n: int) -> Path:
+    path = bundle / "changes.jsonl"
+    with path.open("w") as out:
+        for i in range(n):
+            out.write(
+                json.dumps(
+                    {
+                        "id": f"chg-{i}",
+                        "kind": "config",
+                        "service": f"svc-{i % 200}",
+                        "at": iso(T0 + i % 43200),
+                        "actor": "ops-bot",
+                        "source": "aws-ssm",
+                        "summary": f"set /app/param{i} = {i % 7}",
+                        "attributes": {"parameter": f"/app/param{i}"},
+                    }
+                )
+                + "\n"
+            )
+    return path
+
+
+def gen_alerts(bundle: Path, n: int) -> Path:
+    directory = bundle / "alerts"
+    directory.mkdir(parents=True, exist_ok=True)
+    per_file = 1000
+    for f in range(0, n, per_file):
+        alerts = [
+            {
+                "status": "firing",
+                "labels": {"alertname": "HighLatency", "service": f"svc-{i % 200}", "n": str(i)},
+                "annotations": {"summary": f"latency high {i}"},
+                "startsAt": iso(T0 + i % 43200),
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus:9090/graph",
+                "fingerprint": f"{i:016x}",
+            }
+            for i in range(f, min(f + per_file, n))
+        ]
+        payload = {
+            "version": "4",
+            "groupKey": f"{{}}:{{f={f}}}",
+            "status": "firing",
+            "receiver": "rcagraph",
+            "groupLabels": {},
+            "commonLabels": {"alertname": "HighLatency"},
+            "commonAnnotations": {},
+            "externalURL": "http://alertmanager:9093",
+            "alerts": alerts,
+        }
+        (directory / f"bench-{f // per_file:05d}.json").write_text(json.dumps(payload))
+    return directory
+
+
+GENERATORS: dict[str, Callable[[Path, int], Path]] = {
+    "logs": gen_logs,
+    "metrics": gen_metrics,
+    "traces": gen_traces,
+    "topology": gen_topology,
+    "changes": gen_changes,
+    "alerts": gen_alerts,
+}
+
+
+# -- measurement ----------------------------------------------------------------------------
+
+
+def peak_rss_reset() -> None:
+    """Reset the kernel's peak-RSS mark of this process (Linux: clear_refs 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class TimedGraph(Graph):
+    """A Graph that adds up the time and rows of its batched writes."""
+
+    def __init__(self, graph: Graph) -> None:
+        super().__init__(graph.driver, graph.database)
+        self.write_s = 0.0
+        self.write_rows = 0
+
+    def write_batches(
+        self,
+        query: Query,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int = 5000,
+        extra: Mapping[str, Any] | None = None,
+    ) -> WriteStats:
+        t0 = time.perf_counter()
+        stats = super().write_batches(query, rows, batch_size=batch_size, extra=extra)
+        self.write_s += time.perf_counter() - t0
+        self.write_rows += stats.rows
+        return stats
+
+
+@dataclass
+class Result:
+    kind: str
+    n: int
+    loader_s: float
+    write_rows: int
+    write_s: float
+    bare_s: float
+    peak_rss_mb: float
+    mine_lines_s: float | None = None
+    rejected: int = 0
+
+
+def _loader_for(files: list[Path], bundle: Path, loaders: list[FileLoader]) -> FileLoader:
+    for loader in loaders:
+        for pattern in loader.patterns:
+            if any(f in bundle.glob(pattern) for f in files):
+                return loader
+    raise SystemExit(f"no registered loader reads {files[0]}")
+
+
+def run_loader(graph: Graph, kind: str, bundle: Path, data: Path, batch: int) -> Result:
+    files = sorted(p for p in bundle.rglob("*") if p.is_file() and p.name != "incident.json")
+    loader = _loader_for(files, bundle, default_loaders())
+    timed = TimedGraph(graph)
+    scope = f"bench:{kind}"
+    now = datetime.now(UTC)
+    ctx = LoadContext(
+        graph=timed,
+        scope=scope,
+        bundle_dir=bundle,
+        data_dir=data,
+        ingested_at=now,
+        report=LoadReport(scope=scope, bundle=str(bundle), started_at=now),
+        batch_size=batch,
+    )
+    peak_rss_reset()
+    before = rss_mb()
+    t0 = time.perf_counter()
+    for path in files:
+        loader.load(path, ctx)
+    elapsed = time.perf_counter() - t0
+    peak = peak_rss_mb() - before
+    graph.run_autocommit(_DELETE, scope=scope)
+    return Result(
+        kind=kind,
+        n=0,
+        loader_s=elapsed,
+        write_rows=timed.write_rows,
+        write_s=timed.write_s,
+        bare_s=0.0,
+        peak_rss_mb=peak,
+        rejected=ctx.report.rejected,
+    )
+
+
+def run_bare(graph: Graph, n: int, batch: int) -> float:
+    scope = "bench:bare"
+    now = datetime.now(UTC)
+
+    def rows() -> Iterable[dict[str, Any]]:
+        for i in range(n):
+            yield {
+                "uid": f"{scope}|Anomaly|{i}",
+                "props": {
+                    "service": f"svc-{i % 50}",
+                    "metric": "latency_p95_ms",
+                    "at": now,
+                    "value": float(i),
+                    "source": "bench",
+                    "source_ref": f"line {i}",
+                    "loader_version": "bench",
+                },
+            }
+
+    t0 = time.perf_counter()
+    graph.write_batches(_BARE, rows(), batch_size=batch, extra={"scope": scope, "ingested_at": now})
+    elapsed = time.perf_counter() - t0
+    graph.run_autocommit(_DELETE, scope=scope)
+    return elapsed
+
+
+def mine_only(path: Path) -> tuple[int, float]:
+    """Lines/s of JSON parsing + OTLP decoding + drain3 mining alone."""
+    miner = Miner()
+    tallies = LogTallies()
+    n = 0
+    t0 = time.perf_counter()
+    for where, _raw, value in iter_jsonl(path, "bench"):
+        if isinstance(value, Rejection):
+            continue
+        for rec in parse_log_value(value, where):
+            if isinstance(rec, LogRecord):
+                tallies.add(rec, miner.add(rec.service, rec.body), where.line or 0)
+                n += 1
+    return n, time.perf_counter() - t0
+
+
+def table(results: list[Result], command: str, notes: str) -> str:
+    out = [
+        "## Ingest",
+        "",
+        f"Command: `{command}`",
+        "",
+        notes,
+        "",
+        "| kind | records | loader end to end (rec/s) | loader graph writes (rows, rows/s) "
+        "| bare UNWIND…MERGE of n rows (rows/s) | end-to-end / bare | peak RSS growth (MB) "
+        "| parse+mine alone (lines/s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        e2e = r.n / r.loader_s if r.loader_s else 0.0
+        bare = r.n / r.bare_s if r.bare_s else 0.0
+        wr = r.write_rows / r.write_s if r.write_s else 0.0
+        mine = f"{r.mine_lines_s:,.0f}" if r.mine_lines_s else "–"
+        out.append(
+            f"| {r.kind} | {r.n:,} | {e2e:,.0f} | {r.write_rows:,} ({wr:,.0f}/s) | {bare:,.0f} "
+            f"| {e2e / bare if bare else 0:.2f} | {r.peak_rss_mb:,.0f} | {mine} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def write_docs(section: str) -> None:
+    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n"
+    start = text.find("## Ingest")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000")
+    parser.add_argument("--kinds", default="logs,metrics,traces,topology,changes,alerts")
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--notes", default="")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    kinds = [k for k in args.kinds.split(",") if k]
+    settings = Settings()
+    driver = open_driver(settings)
+    graph = Graph(driver, settings.neo4j_database)
+    apply_migrations(graph)
+    results: list[Result] = []
+    try:
+        for kind in kinds:
+            for n in sizes:
+                tmp = Path(tempfile.mkdtemp(prefix=f"rcagraph-bench-{kind}-"))
+                try:
+                    bundle = tmp / "bundle"
+                    bundle.mkdir()
+                    (bundle / "incident.json").write_text(
+                        json.dumps({"id": "BENCH", "started_at": iso(T0 + 11 * 3600)})
+                    )
+                    GENERATORS[kind](bundle, n)
+                    result = run_loader(graph, kind, bundle, tmp / "data", args.batch_size)
+                    result.n = n
+                    result.bare_s = run_bare(graph, n, args.batch_size)
+                    if kind == "logs":
+                        lines, secs = mine_only(bundle / "logs" / "bench.jsonl")
+                        result.mine_lines_s = lines / secs
+                    results.append(result)
+                    print(
+                        f"{kind} n={n}: loader {result.loader_s:.1f}s, bare {result.bare_s:.1f}s",
+                        file=sys.stderr,
+                    )
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        driver.close()
+    command = "python -m bench.ingest " + " ".join(argv if argv is not None else sys.argv[1:])
+    section = table(results, command, args.notes)
+    print(section)
+    if args.write_docs:
+        write_docs(section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

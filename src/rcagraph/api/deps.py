@@ -1,0 +1,51 @@
+"""Dependencies: the workflow services of the app, and the caller (bearer token → role)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from rcagraph.core import RcaGraph
+from rcagraph.postmortem import Workflow
+from rcagraph.postmortem.common import Actor, Role
+
+bearer = HTTPBearer(auto_error=False, description="an rcagraph API token")
+
+
+def get_workflow(request: Request) -> Workflow:
+    wf: Workflow = request.app.state.workflow
+    return wf
+
+
+def get_rca(request: Request) -> RcaGraph:
+    rca: RcaGraph = request.app.state.rca
+    return rca
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    return get_workflow(request).tokens.authenticate(
+        credentials.credentials if credentials else None
+    )
+
+
+def require(role: Role) -> Callable[..., Actor]:
+    def dependency(actor: Annotated[Actor, Depends(authenticate)]) -> Actor:
+        actor.require(role)
+        return actor
+
+    dependency.__name__ = f"require_{role.name}"
+    return dependency
+
+
+WorkflowDep = Annotated[Workflow, Depends(get_workflow)]
+RcaDep = Annotated[RcaGraph, Depends(get_rca)]
+Viewer = Annotated[Actor, Depends(require(Role.viewer))]
+Responder = Annotated[Actor, Depends(require(Role.responder))]
+Reviewer = Annotated[Actor, Depends(require(Role.reviewer))]
+Admin = Annotated[Actor, Depends(require(Role.admin))]

@@ -1,0 +1,94 @@
+"""THE one place where rcagraph errors become HTTP status codes.
+
+Every error answer has the body ``{"error": {"type": ..., "message": ..., ...}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rcagraph import errors as e
+
+log = logging.getLogger("rcagraph.api")
+
+#: most specific first: the first class an error is an instance of decides
+STATUS: tuple[tuple[type[e.RcaGraphError], int], ...] = (
+    (e.AuthenticationError, 401),
+    (e.PermissionDeniedError, 403),
+    (e.NotFoundError, 404),
+    (e.ConflictError, 409),
+    (e.GraphConstraintError, 409),
+    (e.WorkflowError, 409),
+    (e.RejectedRecordsError, 422),
+    (e.InputError, 422),
+    (e.GraphUnavailableError, 503),
+    (e.SchemaError, 503),
+    (e.ConfigurationError, 503),
+)
+
+
+def status_of(exc: e.RcaGraphError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def error_body(type_: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"type": type_, "message": message, **extra}}
+
+
+def _rcagraph_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.RcaGraphError)
+    status = status_of(exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, e.InputError):
+        extra = {"file": exc.file, "line": exc.line, "pointer": exc.pointer, "field": exc.field}
+        extra = {k: v for k, v in extra.items() if v is not None}
+    if isinstance(exc, e.RejectedRecordsError):
+        extra["rejected"] = exc.rejected
+    if status >= 500:
+        log.error("error on %s %s: %s", request.method, request.url.path, exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    message = str(exc) if status < 500 or status == 503 else "internal error"
+    return JSONResponse(
+        error_body(type(exc).__name__, message, **extra), status_code=status, headers=headers
+    )
+
+
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
+        for err in exc.errors()
+    ]
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    message = f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
+    return JSONResponse(error_body("InputError", message, details=details), status_code=422)
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        error_body("HTTPError", str(exc.detail)),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("InternalError", "internal error"), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.RcaGraphError, _rcagraph_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

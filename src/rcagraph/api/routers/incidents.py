@@ -1,0 +1,168 @@
+"""Incidents and their hypotheses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from rcagraph.api.deps import Responder, Viewer, WorkflowDep
+from rcagraph.api.models import (
+    ERRORS,
+    IncidentDeclare,
+    IncidentStatus,
+    IncidentUpdate,
+    Name,
+    Scope,
+    Severity,
+    VerdictIn,
+)
+from rcagraph.api.params import parse_time
+from rcagraph.postmortem.common import jsonable, jsonable_dict
+from rcagraph.postmortem.draft import describe_hypothesis
+from rcagraph.postmortem.hypotheses import Hypothesis
+from rcagraph.postmortem.incidents import SymptomIn
+from rcagraph.postmortem.render import render_markdown
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"], responses=ERRORS)
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def hypothesis_json(h: Hypothesis) -> dict[str, Any]:
+    return jsonable_dict(
+        {
+            "uid": h.uid,
+            "rank": h.rank,
+            "kind": h.kind,
+            "service": h.service,
+            "change_id": h.change_id,
+            "score": h.score,
+            "confidence": h.confidence,
+            "path": h.path,
+            "ranker": h.ranker,
+            "run_id": h.run_id,
+            "created_at": h.created_at,
+            "description": describe_hypothesis(h),
+            "verdict": h.verdict,
+            "verdict_by": h.verdict_by,
+            "verdict_at": h.verdict_at,
+            "evidence": [
+                {
+                    "kind": e.kind,
+                    "service": e.service,
+                    "at": e.at,
+                    "summary": e.summary,
+                    "weight": e.weight,
+                    "node_uid": e.ref_uid,
+                    "node_label": e.ref_label,
+                    "source": e.source,
+                    "source_ref": e.source_ref,
+                }
+                for e in h.evidence
+            ],
+        }
+    )
+
+
+@router.get("/incidents")
+def list_incidents(
+    wf: WorkflowDep,
+    _: Viewer,
+    severity: Severity | None = None,
+    status: IncidentStatus | None = None,
+    system: Name | None = None,
+    service: Name | None = None,
+    scope: Scope | None = None,
+    since: Annotated[str | None, Query(description="started at or after (RFC 3339)")] = None,
+    until: Annotated[str | None, Query(description="started before (RFC 3339)")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    found = wf.incidents.search(
+        scope=scope,
+        severity=severity,
+        status=status,
+        system=system,
+        service=service,
+        since=parse_time(since, "since"),
+        until=parse_time(until, "until"),
+        limit=limit,
+        offset=offset,
+    )
+    return [jsonable_dict(i.public()) for i in found]
+
+
+@router.post("/incidents", status_code=201)
+def declare_incident(body: IncidentDeclare, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
+    incident = wf.incidents.declare(
+        actor,
+        id=body.id,
+        title=body.title,
+        severity=body.severity,
+        started_at=body.started_at,
+        detected_at=body.detected_at,
+        system=body.system,
+        symptoms=[SymptomIn(s.service, s.signal, s.metric) for s in body.symptoms],
+        scope=body.scope,
+    )
+    return jsonable_dict(incident.public())
+
+
+@router.get("/incidents/{incident_id}")
+def get_incident(
+    incident_id: Name, wf: WorkflowDep, _: Viewer, scope: Scope | None = None
+) -> dict[str, Any]:
+    return jsonable_dict(wf.incidents.get(incident_id, scope).public())
+
+
+@router.patch("/incidents/{incident_id}")
+def update_incident(
+    incident_id: Name,
+    body: IncidentUpdate,
+    wf: WorkflowDep,
+    actor: Responder,
+    scope: Scope | None = None,
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    return jsonable_dict(wf.incidents.update(actor, incident_id, changes, scope=scope).public())
+
+
+@router.get("/incidents/{incident_id}/hypotheses")
+def incident_hypotheses(
+    incident_id: Name, wf: WorkflowDep, _: Viewer, scope: Scope | None = None
+) -> list[dict[str, Any]]:
+    return [hypothesis_json(h) for h in wf.hypotheses.for_incident(incident_id, scope)]
+
+
+@router.post("/incidents/{incident_id}/rank")
+def rank_incident(
+    incident_id: Name, wf: WorkflowDep, actor: Responder, scope: Scope | None = None
+) -> list[dict[str, Any]]:
+    """Run the ranking engine on the incident's scope and return the new hypotheses."""
+    return [hypothesis_json(h) for h in wf.hypotheses.rank(actor, incident_id, scope)]
+
+
+@router.post("/hypotheses/{hypothesis_uid:path}/verdict")
+def hypothesis_verdict(
+    hypothesis_uid: str, body: VerdictIn, wf: WorkflowDep, actor: Responder
+) -> dict[str, Any]:
+    """Record a responder's verdict (labelled history for training)."""
+    return hypothesis_json(wf.hypotheses.set_verdict(actor, hypothesis_uid, body.verdict))
+
+
+@router.get("/incidents/{incident_id}/draft", response_model=None)
+def incident_draft(
+    incident_id: Name,
+    wf: WorkflowDep,
+    _: Viewer,
+    scope: Scope | None = None,
+    format: Literal["json", "md"] = "json",
+) -> Any:
+    """A post-mortem draft generated from the graph now (not stored)."""
+    doc = wf.postmortems.draft(incident_id, scope)
+    if format == "md":
+        return PlainTextResponse(render_markdown(doc), media_type="text/markdown")
+    return jsonable(doc)

@@ -1,0 +1,149 @@
+"""Ingest receivers: Alertmanager, CDEvents, LaunchDarkly, OTLP/HTTP JSON, bundle archives."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from rcagraph.api.deps import Responder, bearer, get_workflow
+from rcagraph.api.models import ERRORS, Scope
+from rcagraph.errors import AuthenticationError, InputError
+from rcagraph.ids import DEFAULT_SCOPE
+from rcagraph.postmortem.common import Actor, Role
+
+router = APIRouter(tags=["ingest"], responses=ERRORS)
+
+MAX_BODY = 64 * 1024 * 1024
+
+
+async def _json_body(request: Request) -> Any:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise InputError("payload too large")
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"the body is not JSON: {exc}") from exc
+
+
+def _ingest(request: Request) -> Any:
+    return request.app.state.ingest
+
+
+def _audit(request: Request, actor: Actor, kind: str, report: dict[str, Any]) -> None:
+    kinds = report.get("kinds", {})
+    get_workflow(request).audit.record(
+        actor,
+        f"ingest.{kind}",
+        f"receiver:{kind}",
+        None,
+        {"scope": report.get("scope"), "kinds": kinds, "rejected": report.get("rejected")},
+    )
+
+
+async def _receive(request: Request, actor: Actor, kind: str, scope: str) -> dict[str, Any]:
+    from starlette.concurrency import run_in_threadpool
+
+    payload = await _json_body(request)
+    report: dict[str, Any] = await run_in_threadpool(
+        _ingest(request).receive_json, kind, payload, scope
+    )
+    await run_in_threadpool(_audit, request, actor, kind, report)
+    return report
+
+
+@router.post("/api/v1/ingest/alertmanager")
+async def alertmanager(
+    request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
+) -> dict[str, Any]:
+    """Alertmanager webhook receiver (``webhook_configs`` with a bearer token)."""
+    return await _receive(request, actor, "alertmanager", scope)
+
+
+@router.post("/api/v1/ingest/cdevents")
+async def cdevents(
+    request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
+) -> dict[str, Any]:
+    """CDEvents receiver (one event, or a JSON array of events)."""
+    return await _receive(request, actor, "cdevents", scope)
+
+
+@router.post("/api/v1/ingest/launchdarkly")
+async def launchdarkly(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    x_ld_signature: Annotated[str | None, Header()] = None,
+    scope: Scope = DEFAULT_SCOPE,
+) -> dict[str, Any]:
+    """LaunchDarkly webhook receiver. With ``RCAGRAPH_LAUNCHDARKLY_WEBHOOK_SECRET`` set, the
+    ``X-LD-Signature`` (hex HMAC-SHA256 of the body) must match and no token is needed;
+    without it a responder token is required."""
+    from starlette.concurrency import run_in_threadpool
+
+    secret = request.app.state.rca.settings.launchdarkly_webhook_secret
+    if secret is not None:
+        body = await request.body()
+        expected = hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
+        if not x_ld_signature or not hmac.compare_digest(expected, x_ld_signature.lower()):
+            raise AuthenticationError("X-LD-Signature missing or wrong")
+        actor = Actor("launchdarkly-webhook", Role.responder)
+    else:
+        actor = await run_in_threadpool(
+            get_workflow(request).tokens.authenticate,
+            credentials.credentials if credentials else None,
+        )
+        actor.require(Role.responder)
+    return await _receive(request, actor, "launchdarkly", scope)
+
+
+def _otlp_answer(report: dict[str, Any], field: str) -> dict[str, Any]:
+    rejected = int(report.get("rejected") or 0)
+    partial: dict[str, Any] = {}
+    if rejected:
+        partial = {field: rejected, "errorMessage": report["rejections"][0].get("message", "")}
+    return {"partialSuccess": partial}
+
+
+@router.post("/v1/logs")
+async def otlp_logs(
+    request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
+) -> dict[str, Any]:
+    """OTLP/HTTP logs, JSON encoding (``ExportLogsServiceRequest``)."""
+    _require_json(request)
+    report = await _receive(request, actor, "otlp_logs", scope)
+    return _otlp_answer(report, "rejectedLogRecords")
+
+
+@router.post("/v1/traces")
+async def otlp_traces(
+    request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
+) -> dict[str, Any]:
+    """OTLP/HTTP traces, JSON encoding (``ExportTraceServiceRequest``)."""
+    _require_json(request)
+    report = await _receive(request, actor, "otlp_traces", scope)
+    return _otlp_answer(report, "rejectedSpans")
+
+
+def _require_json(request: Request) -> None:
+    ctype = request.headers.get("content-type", "application/json")
+    if "json" not in ctype:
+        raise InputError("only the OTLP JSON encoding is accepted (application/json)")
+
+
+@router.post("/api/v1/ingest/bundle")
+async def bundle(request: Request, actor: Responder, scope: Scope | None = None) -> dict[str, Any]:
+    """An incident bundle as a .tar(.gz) or .zip archive in the body; loaded before the
+    answer (the load report)."""
+    from starlette.concurrency import run_in_threadpool
+
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise InputError("archive too large")
+    report: dict[str, Any] = await run_in_threadpool(_ingest(request).load_archive, body, scope)
+    await run_in_threadpool(_audit, request, actor, "bundle", report)
+    return report

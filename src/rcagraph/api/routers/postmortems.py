@@ -1,0 +1,147 @@
+"""Post-mortems: create from the graph, edit (new versions), diff, review gates, export,
+verification, and their actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from rcagraph.api.deps import Responder, Reviewer, Viewer, WorkflowDep
+from rcagraph.api.models import (
+    ERRORS,
+    ActionCreate,
+    ApproveIn,
+    Name,
+    PostMortemCreate,
+    PostMortemEdit,
+    Scope,
+)
+from rcagraph.postmortem.workflow import PostMortem
+
+router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"], responses=ERRORS)
+
+Number = Annotated[int, Query(ge=1, le=1_000_000)]
+
+
+def _pm(pm: PostMortem, wf: WorkflowDep) -> dict[str, Any]:
+    out = pm.to_json()
+    out["approval"] = wf.postmortems.approval_status(pm)
+    return out
+
+
+@router.post("", status_code=201)
+def create_postmortem(body: PostMortemCreate, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
+    """Generate the draft from the graph and store it as version 1 (with its actions)."""
+    return _pm(wf.postmortems.create(actor, body.incident_id, body.scope), wf)
+
+
+@router.get("")
+def list_postmortems(
+    wf: WorkflowDep,
+    _: Viewer,
+    status: Literal["draft", "in_review", "approved", "published"] | None = None,
+    scope: Scope | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    return wf.postmortems.search(status=status, scope=scope, limit=limit, offset=offset)
+
+
+@router.get("/{pm_id}")
+def get_postmortem(pm_id: Name, wf: WorkflowDep, _: Viewer) -> dict[str, Any]:
+    return _pm(wf.postmortems.get(pm_id), wf)
+
+
+@router.post("/{pm_id}/versions", status_code=201)
+def edit_postmortem(
+    pm_id: Name, body: PostMortemEdit, wf: WorkflowDep, actor: Responder
+) -> dict[str, Any]:
+    """Edit: a new immutable version based on ``base_version`` (stale base: 409). The answer
+    carries the blameless-language findings of the new version."""
+    pm = wf.postmortems.edit(
+        actor, pm_id, base_version=body.base_version, changes=body.changes, note=body.note
+    )
+    return _pm(pm, wf)
+
+
+@router.get("/{pm_id}/versions")
+def list_versions(pm_id: Name, wf: WorkflowDep, _: Viewer) -> list[dict[str, Any]]:
+    return [v.to_json() for v in wf.postmortems.versions(pm_id)]
+
+
+@router.get("/{pm_id}/versions/{number}")
+def get_version(pm_id: Name, number: int, wf: WorkflowDep, _: Viewer) -> dict[str, Any]:
+    return wf.postmortems.version(pm_id, number).to_json()
+
+
+@router.get("/{pm_id}/diff")
+def diff_versions(pm_id: Name, a: Number, b: Number, wf: WorkflowDep, _: Viewer) -> dict[str, Any]:
+    """Unified diff of the Markdown and field-level JSON diff of versions ``a`` and ``b``."""
+    d = wf.postmortems.diff(pm_id, a, b)
+    return {"a": d.a, "b": d.b, "markdown_diff": d.markdown, "fields": d.fields}
+
+
+@router.post("/{pm_id}/submit")
+def submit(pm_id: Name, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
+    """draft → in_review."""
+    return _pm(wf.postmortems.submit(actor, pm_id), wf)
+
+
+@router.post("/{pm_id}/approve")
+def approve(pm_id: Name, body: ApproveIn, wf: WorkflowDep, actor: Reviewer) -> dict[str, Any]:
+    """Approve the current version; in_review → approved once the severity's policy is met."""
+    return _pm(wf.postmortems.approve(actor, pm_id, body.version), wf)
+
+
+@router.post("/{pm_id}/publish")
+def publish(pm_id: Name, wf: WorkflowDep, actor: Reviewer) -> dict[str, Any]:
+    """approved → published (read-only from then on)."""
+    return _pm(wf.postmortems.publish(actor, pm_id), wf)
+
+
+@router.get("/{pm_id}/export", response_model=None)
+def export(
+    pm_id: Name,
+    wf: WorkflowDep,
+    _: Viewer,
+    format: Literal["md", "json"] = "md",
+    version: Number | None = None,
+) -> PlainTextResponse:
+    text = wf.postmortems.export(pm_id, format, version)
+    media = "text/markdown" if format == "md" else "application/json"
+    return PlainTextResponse(text, media_type=media)
+
+
+@router.post("/{pm_id}/verify")
+def verify(pm_id: Name, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
+    """After remediation: look for the failure signature in newer telemetry; a regression
+    reopens the actions it concerns."""
+    return wf.verifier.verify(actor, pm_id).to_json()
+
+
+@router.get("/{pm_id}/verifications")
+def verifications(pm_id: Name, wf: WorkflowDep, _: Viewer) -> list[dict[str, Any]]:
+    return wf.verifier.history(pm_id)
+
+
+@router.get("/{pm_id}/actions")
+def pm_actions(pm_id: Name, wf: WorkflowDep, _: Viewer) -> list[dict[str, Any]]:
+    return wf.actions.of_postmortem(pm_id)
+
+
+@router.post("/{pm_id}/actions", status_code=201)
+def add_action(
+    pm_id: Name, body: ActionCreate, wf: WorkflowDep, actor: Responder
+) -> dict[str, Any]:
+    return wf.actions.add(
+        actor,
+        pm_id,
+        title=body.title,
+        owner=body.owner,
+        due=body.due,
+        success_criterion=body.success_criterion,
+        ticket_url=body.ticket_url,
+        service=body.service,
+    )

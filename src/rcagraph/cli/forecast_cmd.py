@@ -1,0 +1,128 @@
+"""``rcagraph forecast``: failure-mode forecasts, model training, synthetic history."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from rcagraph.cli.common import cli_errors, console, open_rca
+from rcagraph.errors import InputError
+from rcagraph.forecast.history import HistoryConfig, generate_history
+from rcagraph.forecast.model import ForecastConfig
+from rcagraph.forecast.modes import build_failure_modes
+from rcagraph.forecast.service import run_forecast, train_service, write_history
+
+app = typer.Typer(
+    help="Forecast incidents per service and failure mode (24 h, 7 d) from the graph's history.",
+    invoke_without_command=True,
+)
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"--at {value!r} is not an ISO 8601 time", field="at") from exc
+    if at.tzinfo is None:
+        raise InputError("--at needs an explicit zone (e.g. 2026-03-01T12:00:00Z)", field="at")
+    return at.astimezone(UTC)
+
+
+@app.callback()
+def forecast(
+    ctx: typer.Context,
+    scope: str = typer.Option("default", help="the graph scope to forecast"),
+    horizon: str | None = typer.Option(None, help="24h or 7d (default: both)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    model: Path | None = typer.Option(
+        None, help="model file (default: HOME/models/forecast.joblib)"
+    ),
+    at: str | None = typer.Option(None, help="forecast from this moment (ISO 8601; default now)"),
+    top: int = typer.Option(20, help="rows to show in the table (JSON has all)"),
+    write: bool = typer.Option(True, help="write the forecasts to the graph as :Forecast"),
+) -> None:
+    """Forecast, for each service and failure mode (and pending or recent change), the
+    probability of an incident within the horizon."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_rca() as rca:
+        run = run_forecast(rca, scope, horizon, model, at=_parse_at(at), write=write)
+        if as_json:
+            payload = {
+                "scope": scope,
+                "at": run.at.isoformat().replace("+00:00", "Z"),
+                "failure_modes": run.modes.modes,
+                "forecasts": [f.to_json() for f in run.forecasts],
+            }
+            typer.echo(json.dumps(payload, indent=2))
+            return
+        table = Table(title=f"forecasts for scope {scope} at {run.at:%Y-%m-%d %H:%M} UTC")
+        for col in ("horizon", "service", "change", "failure mode", "probability", "drivers"):
+            table.add_column(col, justify="right" if col == "probability" else "left")
+        ranked = sorted(run.forecasts, key=lambda f: -f.probability)[:top]
+        for f in ranked:
+            drivers = ", ".join(f"{d.feature} {d.contribution:+.3f}" for d in f.drivers)
+            table.add_row(
+                f.horizon, f.service, f.change_id or "", f.mode, f"{f.probability:.3f}", drivers
+            )
+        console.print(table)
+        console.print(
+            f"{len(run.forecasts)} forecasts, {run.modes.modes} failure modes from "
+            f"{run.modes.incidents} incidents; {'written to the graph' if write else 'not written'}"
+        )
+
+
+@app.command()
+def train(
+    scope: str = typer.Option("default", help="the scope whose history to learn from"),
+    out: Path | None = typer.Option(None, help="model file (default: HOME/models/forecast.joblib)"),
+    estimator: str = typer.Option("logistic", help="logistic or hgb"),
+    until: str | None = typer.Option(None, help="train on history before this moment only"),
+) -> None:
+    """Fit the forecast model on a scope's history and save it (versioned, with metadata)."""
+    with open_rca() as rca:
+        if estimator not in {"logistic", "hgb"}:
+            raise InputError(f"unknown estimator {estimator!r}: use logistic or hgb")
+        cfg = ForecastConfig.model_validate({"estimator": estimator})
+        model, path = train_service(rca, scope, config=cfg, out=out, until=_parse_at(until))
+        console.print(f"model {model.name} saved to {path}")
+        for h, c in model.metadata["training"].items():
+            console.print(f"  {h}: {c['rows']} rows, {c['positives']} with an incident")
+
+
+@app.command()
+def modes(scope: str = typer.Option("default", help="the graph scope")) -> None:
+    """Group the scope's incidents into failure modes (idempotent) and print the count."""
+    with open_rca() as rca:
+        report = build_failure_modes(rca.graph, scope)
+        console.print(
+            f"{report.modes} failure modes from {report.incidents} incidents "
+            f"({report.skipped} without a component)"
+        )
+
+
+@app.command()
+def generate(
+    scope: str = typer.Option("history", help="the scope to write the history into"),
+    days: int = typer.Option(180, help="days of operation"),
+    services: int = typer.Option(20, help="components in the topology"),
+    seed: int = typer.Option(7, help="random seed"),
+) -> None:
+    """Write months of seeded synthetic operation (changes, incidents, signals) into a scope."""
+    with cli_errors():
+        history = generate_history(
+            HistoryConfig(seed=seed, scope=scope, days=days, n_services=services)
+        )
+    with open_rca() as rca:
+        stats = write_history(rca.graph, history)
+        console.print(
+            f"scope {scope}: {len(history.changes)} changes, {len(history.incidents)} incidents, "
+            f"{len(history.anomalies)} anomalies, {len(history.alerts)} alerts "
+            f"({stats.nodes_created} nodes created); history ends {history.end:%Y-%m-%d}"
+        )

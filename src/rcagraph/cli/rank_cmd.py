@@ -1,0 +1,199 @@
+"""``rcagraph rank``, ``rcagraph train`` and ``rcagraph eval``: the ranking engine's commands."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.table import Table
+
+from rcagraph.cli.common import EXIT_USAGE, console, err_console, open_rca
+from rcagraph.engine.base import Ranker, Truth
+from rcagraph.ids import DEFAULT_SCOPE, bundle_scope
+
+if TYPE_CHECKING:
+    from rcagraph.core import RcaGraph
+    from rcagraph.engine.result import Ranking
+    from rcagraph.engine.service import EvalReport, GroupReport
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedBundle:
+    path: Path
+    incident_id: str
+    system: str | None
+    scope: str
+    load_ms: float
+
+
+def load_bundle_scoped(rca: RcaGraph, path: Path) -> LoadedBundle:
+    """Load a bundle into its own scope ``bundle:<incident id>``; report the load time."""
+    from rcagraph.loaders.bundle import load_bundle  # lazy: the loaders are heavy
+    from rcagraph.loaders.incident import read_incident
+
+    inc = read_incident(path)
+    scope = bundle_scope(inc.id)
+    t0 = time.perf_counter()
+    load_bundle(rca, path, scope=scope, progress=False)
+    return LoadedBundle(path, inc.id, inc.system, scope, (time.perf_counter() - t0) * 1000)
+
+
+def _ranker(model: Path | None) -> Ranker:
+    if model is None:
+        from rcagraph.engine.scorer import DefaultScorer
+
+        return DefaultScorer()
+    from rcagraph.engine.learned import load_ranker
+
+    return load_ranker(model)
+
+
+def _show(ranking: Ranking) -> None:
+    title = f"{ranking.incident} — ranker {ranking.ranker}"
+    if ranking.abstained:
+        title += " — [yellow]abstained: no candidate is supported well enough[/yellow]"
+    table = Table(title=title)
+    for col, kw in (
+        ("#", {"justify": "right"}),
+        ("kind", {}),
+        ("service", {}),
+        ("change", {}),
+        ("conf.", {"justify": "right"}),
+        ("score", {"justify": "right"}),
+        ("top evidence", {"overflow": "fold"}),
+    ):
+        table.add_column(col, **kw)  # type: ignore[arg-type]
+    for i, c in enumerate(ranking.candidates[:10], start=1):
+        ev = c.evidence[0].summary if c.evidence else ""
+        table.add_row(
+            str(i),
+            c.kind,
+            c.service or "—",
+            c.change_id or "—",
+            f"{c.confidence:.2f}",
+            f"{c.score:.2f}",
+            ev,
+        )
+    console.print(table)
+    timings = ", ".join(f"{k} {v:.0f} ms" for k, v in ranking.timings_ms.items())
+    console.print(f"[dim]{timings}[/dim]")
+
+
+def rank(
+    bundle: Path | None = typer.Argument(None, help="an incident bundle directory"),
+    incident: str | None = typer.Option(None, "--incident", help="an incident in the graph"),
+    scope: str = typer.Option(DEFAULT_SCOPE, help="scope of --incident"),
+    model: Path | None = typer.Option(None, "--model", help="a trained model file"),
+    as_json: bool = typer.Option(False, "--json", help="print the contract's JSON answer"),
+    write_back: bool = typer.Option(
+        True, "--write-back/--no-write-back", help="write the hypotheses to the graph"
+    ),
+) -> None:
+    """Rank the root-cause candidates of an incident (a bundle, or --incident in the graph)."""
+    if (bundle is None) == (incident is None):
+        err_console.print("[red]error:[/red] give either BUNDLE or --incident ID")
+        raise typer.Exit(EXIT_USAGE)
+    from rcagraph.engine.service import write_back as do_write_back
+
+    with open_rca() as rca:
+        ranker = _ranker(model)
+        if bundle is not None:
+            loaded = load_bundle_scoped(rca, bundle)
+            ranking = rca.rank(loaded.incident_id, loaded.scope, ranker)
+            ranking.timings_ms = {"load": loaded.load_ms, "rank": ranking.timings_ms["rank"]}
+        else:
+            assert incident is not None
+            ranking = rca.rank(incident, scope, ranker)
+        if write_back:
+            do_write_back(rca, ranking)
+        if as_json:
+            typer.echo(json.dumps(ranking.to_json(), indent=2))
+        else:
+            _show(ranking)
+
+
+def train(
+    bundles: list[Path] = typer.Argument(..., help="labelled bundles (with truth.json)"),
+    out: Path = typer.Option(..., "--out", help="model file to write (e.g. model.joblib)"),
+    ranker: str = typer.Option("learned", help="learned, or default (priors + calibration)"),
+) -> None:
+    """Train a ranker on labelled bundles and save it as a versioned model file."""
+    from rcagraph.engine.extract import extract_view
+    from rcagraph.engine.learned import LearnedRanker
+    from rcagraph.engine.scorer import DefaultScorer
+
+    if ranker not in ("learned", "default"):
+        err_console.print("[red]error:[/red] --ranker must be learned or default")
+        raise typer.Exit(EXIT_USAGE)
+    with open_rca() as rca:
+        examples = []
+        for b in bundles:
+            truth = Truth.read(b)
+            loaded = load_bundle_scoped(rca, b)
+            examples.append((extract_view(rca.graph, loaded.incident_id, loaded.scope), truth))
+        model: Ranker = LearnedRanker() if ranker == "learned" else DefaultScorer()
+        model.fit(examples)
+        model.save(out)
+    console.print(f"trained {model.name} ranker on {len(examples)} incidents → {out}")
+
+
+def _metrics_table(title: str, groups: dict[str, GroupReport]) -> Table:
+    table = Table(title=title)
+    for col in ("group", "n", "AC@1", "AC@3", "Avg@5", "MRR", "svc AC@1", "svc AC@3",
+                "svc MRR", "p50 ms", "p95 ms", "abst."):  # fmt: skip
+        table.add_column(col, justify="right" if col != "group" else "left")
+    for name, g in groups.items():
+        table.add_row(
+            name,
+            str(g.change.n),
+            f"{g.change.ac1:.2f}",
+            f"{g.change.ac3:.2f}",
+            f"{g.change.avg5:.2f}",
+            f"{g.change.mrr:.2f}",
+            f"{g.service.ac1:.2f}",
+            f"{g.service.ac3:.2f}",
+            f"{g.service.mrr:.2f}",
+            f"{g.latency_p50_ms or 0:.0f}",
+            f"{g.latency_p95_ms or 0:.0f}",
+            str(g.abstained),
+        )
+    return table
+
+
+def _show_report(report: EvalReport) -> None:
+    console.print(_metrics_table("overall", {"all": report.overall}))
+    console.print(_metrics_table("per system", dict(sorted(report.by_system.items()))))
+    console.print(_metrics_table("per fault kind", dict(sorted(report.by_kind.items()))))
+    n, prec = report.confident_top
+    console.print(
+        f"top candidates with confidence ≥ 0.8: {n}"
+        + (f", {prec:.0%} right" if prec is not None else "")
+    )
+
+
+def evaluate(
+    bundles: list[Path] = typer.Argument(..., help="labelled bundles (with truth.json)"),
+    model: Path | None = typer.Option(None, "--model", help="a trained model file"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """AC@1, AC@3, Avg@5, MRR (change and service level) per system and fault kind."""
+    from rcagraph.engine.service import Evaluated
+    from rcagraph.engine.service import evaluate as run_eval
+
+    items: list[Evaluated] = []
+    with open_rca() as rca:
+        ranker = _ranker(model)
+        for b in bundles:
+            truth = Truth.read(b)
+            loaded = load_bundle_scoped(rca, b)
+            ranking = rca.rank(loaded.incident_id, loaded.scope, ranker)
+            items.append(Evaluated(ranking, truth, loaded.system))
+    report = run_eval(items)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        _show_report(report)

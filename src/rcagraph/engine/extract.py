@@ -1,0 +1,183 @@
+"""Build an :class:`IncidentView` from the graph: a fixed handful of scoped Cypher queries.
+
+1. the incident and its symptoms (``HAS_SYMPTOM``);
+2. the symptoms' dependency neighbourhood over ``DEPENDS_ON|CALLS`` (bounded depth, both what
+   they need and who calls them);
+3. every ``:Change`` from ``lookback`` before onset to ``change_after`` after it, with the
+   components it touches (``CHANGED``, or ``TOGGLED→Flag←USES_FLAG``);
+4. the signals (``:Anomaly``, ``:LogEvent``, ``:Alert`` via ``OBSERVED_ON``) in the window;
+5. the components and the dependency edges among everything seen above.
+
+Only nodes of the given scope are read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from rcagraph.engine import queries as q
+from rcagraph.engine.view import (
+    ChangeEvent,
+    ComponentInfo,
+    Edge,
+    IncidentInfo,
+    IncidentView,
+    SignalEvent,
+    Symptom,
+)
+from rcagraph.errors import NotFoundError
+from rcagraph.graph import Graph
+
+_SIGNAL_KINDS = {"metric_anomaly", "log_burst", "new_log_template", "alert"}
+
+
+class ExtractConfig(BaseModel):
+    """What part of the graph a ranker sees of an incident."""
+
+    depth: int = Field(default=4, ge=1, le=q.MAX_DEPTH, description="dependency hops")
+    lookback: timedelta = Field(
+        default=timedelta(hours=2), description="changes and signals before onset"
+    )
+    change_after: timedelta = Field(
+        default=timedelta(minutes=10), description="changes after onset (clock skew, late data)"
+    )
+    signal_after: timedelta = Field(
+        default=timedelta(minutes=30), description="signals after onset (propagation to callers)"
+    )
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """A driver temporal (or Python datetime) as an aware UTC ``datetime``."""
+    if value is None:
+        return None
+    if hasattr(value, "to_native"):
+        value = value.to_native()
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    raise TypeError(f"not a datetime: {value!r}")
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def extract_view(
+    graph: Graph, incident_id: str, scope: str, config: ExtractConfig | None = None
+) -> IncidentView:
+    """The view of ``incident_id`` in ``scope``. Raises :class:`NotFoundError` if absent."""
+    cfg = config or ExtractConfig()
+    row = graph.read_one(q.INCIDENT, scope=scope, incident_id=incident_id)
+    if row is None:
+        raise NotFoundError(f"no incident {incident_id!r} in scope {scope!r}")
+    started = to_datetime(row["started_at"]) or to_datetime(row["detected_at"])
+    if started is None:
+        raise NotFoundError(f"incident {incident_id!r} has no started_at")
+    symptoms = tuple(
+        Symptom(service=s["service"], signal=s.get("signal") or "other", metric=s.get("metric"))
+        for s in row["symptoms"]
+        if s.get("service")
+    )
+    incident = IncidentInfo(
+        id=str(row["id"]),
+        title=str(row.get("title") or ""),
+        severity=str(row.get("severity") or ""),
+        system=row.get("system"),
+        started_at=started,
+        detected_at=to_datetime(row.get("detected_at")),
+        symptoms=symptoms,
+    )
+    window_start = started - cfg.lookback
+    window_end = started + max(cfg.signal_after, cfg.change_after)
+    change_end = started + cfg.change_after
+
+    names: set[str] = {s.service for s in symptoms}
+    if symptoms:
+        for nb in graph.read(q.neighbourhood(cfg.depth), scope=scope, symptoms=sorted(names)):
+            names.update(nb["down"])
+            names.update(nb["up"])
+
+    changes: list[ChangeEvent] = []
+    for c in graph.read(q.CHANGES, scope=scope, start=window_start, end=change_end):
+        at = to_datetime(c["at"])
+        if at is None:
+            continue
+        touched = list(dict.fromkeys([*c["changed"], *c["flag_users"]]))
+        if not touched and c.get("service"):
+            touched = [str(c["service"])]
+        action = c.get("action")
+        changes.append(
+            ChangeEvent(
+                uid=str(c["uid"]),
+                change_id=str(c["change_id"]),
+                kind=str(c.get("kind") or "other"),
+                at=at,
+                services=tuple(touched),
+                summary=str(c.get("summary") or ""),
+                action=action,
+                version=c.get("version"),
+                rollback=bool(c.get("rollback")) or (action or "").startswith("rolledback"),
+                rollout_share=_float(c.get("rollout_share")),
+                first_deploy_of_version=c.get("first_deploy_of_version"),
+                flag_key=c.get("flag_key"),
+                source=c.get("source"),
+                source_ref=c.get("source_ref"),
+            )
+        )
+        names.update(touched)
+
+    signals: list[SignalEvent] = []
+    for s in graph.read(q.SIGNALS, scope=scope, start=window_start, end=window_end):
+        at = to_datetime(s["at"])
+        if at is None or s["kind"] not in _SIGNAL_KINDS:
+            continue
+        signals.append(
+            SignalEvent(
+                uid=str(s["uid"]),
+                kind=s["kind"],
+                service=str(s["service"]),
+                at=at,
+                summary=str(s.get("summary") or ""),
+                metric=s.get("metric"),
+                direction=s.get("direction"),
+                magnitude=_float(s.get("magnitude")),
+                source=s.get("source"),
+                source_ref=s.get("source_ref"),
+            )
+        )
+        names.add(str(s["service"]))
+
+    name_list = sorted(names)
+    components = {
+        r["name"]: ComponentInfo(
+            name=r["name"], kind=r.get("kind"), owner=r.get("owner"), uid=r.get("uid")
+        )
+        for r in graph.read(q.COMPONENTS, scope=scope, names=name_list)
+    }
+    for n in name_list:  # a service named only by an event still belongs to the view
+        components.setdefault(n, ComponentInfo(name=n))
+    edges = [
+        Edge(
+            src=e["src"],
+            dst=e["dst"],
+            type=e["type"],
+            weight=_float(e.get("weight")),
+            error_ratio=_float(e.get("error_ratio")),
+        )
+        for e in graph.read(q.EDGES, scope=scope, names=name_list)
+    ]
+    return IncidentView(
+        scope=scope,
+        incident=incident,
+        window_start=window_start,
+        window_end=window_end,
+        components=components,
+        edges=edges,
+        changes=changes,
+        signals=signals,
+    )

@@ -1,0 +1,187 @@
+"""Cypher of the ranking engine: extracting an incident's view, writing hypotheses back.
+
+Every query reads or writes one scope only (``$scope``). Extraction is a fixed handful of
+queries per incident, never one per candidate.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from rcagraph.graph import Query
+
+INCIDENT = Query(
+    "engine.incident",
+    """
+MATCH (i:Incident {scope: $scope, id: $incident_id})
+RETURN i.id AS id, i.title AS title, i.severity AS severity, i.system AS system,
+       i.started_at AS started_at, i.detected_at AS detected_at,
+       COLLECT {
+         MATCH (i)-[h:HAS_SYMPTOM]->(s:Component {scope: $scope})
+         RETURN {service: s.name, signal: h.signal, metric: h.metric}
+       } AS symptoms
+""",
+)
+
+_DEPTH: dict[int, LiteralString] = {
+    1: "1", 2: "2", 3: "3", 4: "4", 5: "5", 6: "6", 7: "7", 8: "8"
+}  # fmt: skip
+MAX_DEPTH = 8
+
+
+def neighbourhood(depth: int) -> Query:
+    """The symptoms' dependency neighbourhood: what they need (downstream, towards causes) and
+    who calls them (upstream, for blast radius and onset order), at most ``depth`` hops.
+
+    Variable-length bounds cannot be parameters in Cypher, so the bound is literal text chosen
+    from a fixed set (1..8).
+    """
+    d = _DEPTH[max(1, min(MAX_DEPTH, depth))]
+    return Query(
+        "engine.neighbourhood",
+        "MATCH (s:Component {scope: $scope}) WHERE s.name IN $symptoms "
+        "CALL (s) { MATCH (s)-[:DEPENDS_ON|CALLS*0.." + d + "]->(x:Component {scope: $scope}) "
+        "RETURN collect(DISTINCT x.name) AS down } "
+        "CALL (s) { MATCH (s)<-[:DEPENDS_ON|CALLS*1.." + d + "]-(y:Component {scope: $scope}) "
+        "RETURN collect(DISTINCT y.name) AS up } "
+        "RETURN s.name AS symptom, down, up",
+    )
+
+
+CHANGES = Query(
+    "engine.changes",
+    """
+MATCH (c:Change {scope: $scope})
+WHERE c.at >= $start AND c.at <= $end
+RETURN c.uid AS uid, c.change_id AS change_id, c.kind AS kind, c.at AS at,
+       c.service AS service, c.summary AS summary, c.action AS action, c.version AS version,
+       c.rollback AS rollback, c.rollout_share AS rollout_share,
+       c.first_deploy_of_version AS first_deploy_of_version, c.flag_key AS flag_key,
+       c.source AS source, c.source_ref AS source_ref,
+       COLLECT { MATCH (c)-[:CHANGED]->(d:Component {scope: $scope}) RETURN d.name } AS changed,
+       COLLECT {
+         MATCH (c)-[:TOGGLED]->(:Flag {scope: $scope})<-[:USES_FLAG]-(u:Component {scope: $scope})
+         RETURN u.name
+       } AS flag_users
+ORDER BY c.at
+""",
+)
+
+SIGNALS = Query(
+    "engine.signals",
+    """
+CALL () {
+  MATCH (e:Anomaly {scope: $scope}) WHERE e.at >= $start AND e.at <= $end
+  RETURN e, 'metric_anomaly' AS kind
+  UNION ALL
+  MATCH (e:LogEvent {scope: $scope}) WHERE e.at >= $start AND e.at <= $end
+  RETURN e, CASE e.kind WHEN 'new_template' THEN 'new_log_template' ELSE 'log_burst' END AS kind
+  UNION ALL
+  MATCH (e:Alert {scope: $scope}) WHERE e.at >= $start AND e.at <= $end
+  RETURN e, 'alert' AS kind
+}
+OPTIONAL MATCH (e)-[:OBSERVED_ON]->(c:Component {scope: $scope})
+WITH e, kind, coalesce(c.name, e.service) AS service
+WHERE service IS NOT NULL
+RETURN e.uid AS uid, kind, service, e.at AS at,
+       coalesce(e.summary, e.name, e.kind) AS summary, e.metric AS metric,
+       e.direction AS direction, coalesce(e.magnitude, e.baseline_ratio) AS magnitude,
+       e.source AS source, e.source_ref AS source_ref
+ORDER BY at
+""",
+)
+
+COMPONENTS = Query(
+    "engine.components",
+    """
+MATCH (c:Component {scope: $scope}) WHERE c.name IN $names
+RETURN c.name AS name, c.kind AS kind, c.owner AS owner, c.uid AS uid
+""",
+)
+
+EDGES = Query(
+    "engine.edges",
+    """
+MATCH (a:Component {scope: $scope})-[r:DEPENDS_ON|CALLS]->(b:Component {scope: $scope})
+WHERE a.name IN $names AND b.name IN $names
+RETURN a.name AS src, b.name AS dst, type(r) AS type, r.calls AS weight,
+       r.error_ratio AS error_ratio
+""",
+)
+
+# -- write-back -----------------------------------------------------------------------------
+
+#: drop an earlier write of the same run (idempotent re-run)
+DELETE_RUN = Query(
+    "engine.delete_run",
+    """
+MATCH (h:Hypothesis {scope: $scope, run_id: $run_id})
+OPTIONAL MATCH (h)-[:HAS_EVIDENCE]->(e:Evidence)
+DETACH DELETE e, h
+""",
+)
+
+WRITE_HYPOTHESES = Query(
+    "engine.write_hypotheses",
+    """
+MATCH (i:Incident {scope: $scope, id: $incident_id})
+UNWIND $rows AS row
+MERGE (h:Hypothesis {uid: row.uid})
+ON CREATE SET h.created_at = datetime(), h.ingested_at = datetime()
+SET h.scope = $scope, h.rank = row.rank, h.kind = row.kind, h.service = row.service,
+    h.change_id = row.change_id, h.score = row.score, h.confidence = row.confidence,
+    h.path = row.path, h.ranker = $ranker, h.run_id = $run_id,
+    h.source = 'rcagraph.engine', h.source_ref = $run_id, h.loader_version = $version
+MERGE (i)-[:HAS_HYPOTHESIS]->(h)
+WITH h, row
+CALL (h, row) {
+  MATCH (t:Change {uid: row.target_uid}) WHERE t.scope = $scope RETURN t
+  UNION
+  MATCH (t:Component {uid: row.target_uid}) WHERE t.scope = $scope RETURN t
+}
+MERGE (h)-[:BLAMES]->(t)
+""",
+)
+
+WRITE_EVIDENCE = Query(
+    "engine.write_evidence",
+    """
+UNWIND $rows AS row
+MATCH (h:Hypothesis {uid: row.hypothesis_uid})
+MERGE (e:Evidence {uid: row.uid})
+ON CREATE SET e.ingested_at = datetime()
+SET e.scope = $scope, e.kind = row.kind, e.service = row.service, e.at = row.at,
+    e.summary = row.summary, e.weight = row.weight, e.source = row.source,
+    e.source_ref = row.source_ref, e.loader_version = $version
+MERGE (h)-[:HAS_EVIDENCE]->(e)
+WITH e, row
+CALL (e, row) {
+  MATCH (t:Anomaly {uid: row.event_uid}) WHERE t.scope = $scope RETURN t
+  UNION
+  MATCH (t:LogEvent {uid: row.event_uid}) WHERE t.scope = $scope RETURN t
+  UNION
+  MATCH (t:Alert {uid: row.event_uid}) WHERE t.scope = $scope RETURN t
+  UNION
+  MATCH (t:Change {uid: row.event_uid}) WHERE t.scope = $scope RETURN t
+  UNION
+  MATCH (t:Component {uid: row.event_uid}) WHERE t.scope = $scope RETURN t
+}
+MERGE (e)-[:REFERS_TO]->(t)
+""",
+)
+
+HYPOTHESES = Query(
+    "engine.hypotheses",
+    """
+MATCH (i:Incident {scope: $scope, id: $incident_id})-[:HAS_HYPOTHESIS]->(h:Hypothesis)
+WHERE $run_id IS NULL OR h.run_id = $run_id
+RETURN h.rank AS rank, h.kind AS kind, h.service AS service, h.change_id AS change_id,
+       h.confidence AS confidence, h.run_id AS run_id,
+       COLLECT { MATCH (h)-[:BLAMES]->(t) RETURN t.uid } AS blames,
+       COLLECT {
+         MATCH (h)-[:HAS_EVIDENCE]->(e:Evidence) OPTIONAL MATCH (e)-[:REFERS_TO]->(x)
+         RETURN {summary: e.summary, refers_to: x.uid}
+       } AS evidence
+ORDER BY h.run_id, h.rank
+""",
+)

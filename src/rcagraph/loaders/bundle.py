@@ -1,0 +1,186 @@
+"""Load an incident bundle (``../shared/spec/incident-bundle.md``) into one scope of the graph.
+
+:func:`load_bundle` reads ``incident.json`` first (the one required file: a bundle without a
+readable one is refused with :class:`~rcagraph.errors.BundleError`), then runs every loader of
+:func:`rcagraph.loaders.registry.default_loaders`, in its order, on the files matching its
+patterns (a file goes to the first loader that claims it). Files no loader claims are listed in
+``report.unknown_files`` and ignored; ``truth.json`` (evaluation data, never read by a loader)
+and ``README*``/``LICENSE*``/``NOTICE*`` are known and skipped silently.
+
+Afterwards a ``:Load`` node records the run (its ``uid`` is stable per scope and bundle path,
+so reloading updates the same node; ``report`` keeps the JSON report of the latest run) and is
+linked from the incident by ``FROM_LOAD``; ``load-report.json`` and ``quarantine.jsonl`` (the
+rejected records) are written to ``report_dir``, by default
+``<data dir>/loads/<scope, sanitised>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from rcagraph.errors import BundleError, ConfigurationError
+from rcagraph.graph import Graph
+from rcagraph.ids import DEFAULT_SCOPE, uid
+from rcagraph.loaders import queries as q
+from rcagraph.loaders.base import LOADER_VERSION, FileLoader, LoadContext, LoadReport
+from rcagraph.loaders.incident import INCIDENT_FILE, incident_uid, read_incident
+from rcagraph.loaders.registry import default_loaders
+from rcagraph.schema.migrations import require_schema
+
+if TYPE_CHECKING:
+    from rcagraph.core import RcaGraph
+
+#: files a bundle may hold that no loader reads, skipped without a report line
+KNOWN_NON_DATA = re.compile(r"^(truth\.json|(README|LICENSE|NOTICE)(\.[A-Za-z0-9]+)?)$")
+
+
+def sanitise_scope(scope: str) -> str:
+    """A scope as a directory name (``bundle:INC-1`` → ``bundle_INC-1``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", scope).strip("._") or "scope"
+
+
+def discover(
+    bundle_dir: Path, loaders: list[FileLoader]
+) -> tuple[list[tuple[FileLoader, Path]], list[str]]:
+    """The (loader, file) pairs to run, in loader order, and the files no loader claims."""
+    claimed: set[Path] = set()
+    plan: list[tuple[FileLoader, Path]] = []
+    for loader in loaders:
+        for pattern in loader.patterns:
+            for path in sorted(bundle_dir.glob(pattern)):
+                if path.is_file() and path not in claimed:
+                    claimed.add(path)
+                    plan.append((loader, path))
+    unknown = sorted(
+        p.relative_to(bundle_dir).as_posix()
+        for p in bundle_dir.rglob("*")
+        if p.is_file()
+        and p not in claimed
+        and not (p.parent == bundle_dir and KNOWN_NON_DATA.match(p.name))
+    )
+    return plan, unknown
+
+
+@contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    progress = Progress(
+        TextColumn("[bold]load[/bold] {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        yield progress
+
+
+def load_bundle(
+    rca_or_graph: RcaGraph | Graph,
+    bundle_dir: Path | str,
+    scope: str | None = None,
+    report_dir: Path | None = None,
+    progress: bool | None = None,
+    *,
+    data_dir: Path | None = None,
+    batch_size: int | None = None,
+    loaders: list[FileLoader] | None = None,
+) -> LoadReport:
+    """Load the bundle at ``bundle_dir`` into ``scope`` (default ``"default"``).
+
+    ``progress``: show a progress bar on stderr (``None``: when stderr is a terminal).
+    With a bare :class:`Graph`, ``data_dir`` (raw data, reports) must be given.
+    Returns the load report; rejected records do not raise (the caller decides).
+    """
+    graph, data_root, size = _resolve(rca_or_graph, data_dir, batch_size)
+    bundle = Path(bundle_dir)
+    if not bundle.is_dir():
+        raise BundleError(f"not a bundle directory: {bundle}", file=str(bundle))
+    bundle = bundle.resolve()
+    incident = read_incident(bundle)
+    scope = scope or DEFAULT_SCOPE
+    require_schema(graph)
+
+    started = datetime.now(UTC)
+    report = LoadReport(scope=scope, bundle=str(bundle), started_at=started)
+    ctx = LoadContext(
+        graph=graph,
+        scope=scope,
+        bundle_dir=bundle,
+        data_dir=data_root,
+        ingested_at=started,
+        report=report,
+        batch_size=size,
+    )
+    plan, unknown = discover(bundle, loaders if loaders is not None else default_loaders())
+    report.unknown_files = unknown
+    if not any(path.name == INCIDENT_FILE and path.parent == bundle for _, path in plan):
+        raise BundleError("no loader reads incident.json (registry misconfigured)")
+
+    sizes = {path: path.stat().st_size for _, path in plan}
+    show = progress if progress is not None else Console(stderr=True).is_terminal
+    with _progress(bool(show), sum(sizes.values())) as bar:
+        task = bar.add_task("", total=sum(sizes.values())) if bar is not None else None
+        for loader, path in plan:
+            if bar is not None and task is not None:
+                bar.update(task, description=ctx.rel(path))
+            t0 = time.perf_counter()
+            loader.load(path, ctx)
+            elapsed = (time.perf_counter() - t0) * 1000.0
+            report.timings_ms[loader.kind] = report.timings_ms.get(loader.kind, 0.0) + elapsed
+            if bar is not None and task is not None:
+                bar.advance(task, sizes[path])
+
+    report.finished_at = datetime.now(UTC)
+    report.timings_ms["total"] = (report.finished_at - started).total_seconds() * 1000.0
+    target = report_dir or (data_root / "loads" / sanitise_scope(scope))
+    report.write(target)
+    graph.write(
+        q.LOAD_RECORD,
+        uid=uid(scope, "Load", str(bundle)),
+        scope=scope,
+        ingested_at=started,
+        started_at=started,
+        finished_at=report.finished_at,
+        bundle=str(bundle),
+        report=json.dumps(report.to_dict()),
+        loader_version=LOADER_VERSION,
+        incident_uid=incident_uid(scope, incident.id),
+    )
+    return report
+
+
+def _resolve(
+    rca_or_graph: RcaGraph | Graph, data_dir: Path | None, batch_size: int | None
+) -> tuple[Graph, Path, int]:
+    if isinstance(rca_or_graph, Graph):
+        if data_dir is None:
+            raise ConfigurationError("load_bundle with a bare Graph needs data_dir")
+        return rca_or_graph, data_dir, batch_size or 5000
+    settings = rca_or_graph.settings
+    return (
+        rca_or_graph.graph,
+        data_dir or settings.raw_data_dir,
+        batch_size or settings.batch_size,
+    )

@@ -1,0 +1,409 @@
+"""metrics/*.csv (long form) and metrics/*.json (Prometheus ``query_range`` answers).
+
+Samples are grouped into series per (service, metric, labels); every sample streams to Parquet
+(:mod:`rcagraph.loaders.rawstore`, column ``series`` = the series number within the file) as it
+is read, and each series keeps only its timestamps and values (16 bytes a sample) in memory for
+detection (:mod:`rcagraph.loaders.detect`). Each detected shift becomes an ``:Anomaly:Event``
+``OBSERVED_ON`` the series' ``:Component``, with ``series_ref`` = ``<parquet>#series=N``.
+
+CSV: header ``timestamp,service,metric,value`` and optionally ``labels`` (``k=v;k=v``);
+timestamps RFC 3339 with an offset or epoch seconds. JSON: ``status`` "success",
+``data.resultType`` "matrix"; the service is the first of the labels service, service_name,
+job, app; the metric is ``__name__`` or the file's stem. The labels kept with a series are the
+others, sorted, as ``k=v;k=v``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from array import array
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rcagraph.ids import uid
+from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
+from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts
+from rcagraph.loaders.logs import dt_to_ns, ns_to_dt
+from rcagraph.loaders.otlp import SERVICE_LABELS
+from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, make_ref, raw_path
+from rcagraph.loaders.records import Where
+from rcagraph.loaders.signal_queries import ANOMALIES
+from rcagraph.loaders.timeparse import parse_rfc3339_or_epoch_s
+
+KIND = "metrics"
+REQUIRED_COLUMNS: tuple[str, ...] = ("timestamp", "service", "metric", "value")
+
+_SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("errors", re.compile(r"error|err_|5xx|fail|fault|exception|reject", re.IGNORECASE)),
+    (
+        "availability",
+        re.compile(r"availab|uptime|success_rate|health|^up$|_up$|reachab", re.IGNORECASE),
+    ),
+    (
+        "latency",
+        re.compile(
+            r"latency|duration|response_time|resp_time|_ms$|_seconds|p50|p90|p95|p99|rtt|"
+            r"^rt$|_rt$|elapsed",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "saturation",
+        re.compile(
+            r"cpu|mem|memory|heap|disk|saturation|utili[sz]ation|queue|load|thread|"
+            r"connections|pool|gc_|iops|throttl|fd_|open_files|swap",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
+def signal_of(metric: str) -> str:
+    """The contract's signal class of a metric name: latency, errors, availability, saturation,
+    other (first matching pattern: errors, availability, latency, saturation)."""
+    for signal, pattern in _SIGNALS:
+        if pattern.search(metric):
+            return signal
+    return "other"
+
+
+def _fmt(value: float, metric: str) -> str:
+    name = metric.lower()
+    if ("ratio" in name or ("rate" in name and "error" in name)) and -1.0 <= value <= 1.0:
+        return f"{value * 100:.3g}%"
+    unit = ""
+    if name.endswith("_ms") or ("latency" in name and "seconds" not in name):
+        unit = " ms"
+    elif "seconds" in name:
+        unit = " s"
+    return f"{value:.4g}{unit}"
+
+
+def summary_of(metric: str, labels: str, shift: Shift) -> str:
+    what = metric + (f"{{{labels}}}" if labels else "")
+    return (
+        f"{what} {_fmt(shift.baseline, metric)} → {_fmt(shift.value, metric)} "
+        f"({shift.direction}, z={shift.magnitude:.1f})"
+    )
+
+
+def parse_labels(text: str) -> str:
+    """``k=v;k=v`` as its canonical (sorted) form; raises ValueError if malformed."""
+    text = text.strip()
+    if not text:
+        return ""
+    pairs: list[tuple[str, str]] = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"label {part!r} is not key=value")
+        pairs.append((key.strip(), value.strip()))
+    return ";".join(f"{k}={v}" for k, v in sorted(pairs))
+
+
+@dataclass(slots=True)
+class Sample:
+    ts_ns: int
+    service: str
+    metric: str
+    labels: str
+    value: float
+    line: int  # CSV: the line; JSON: the index in ``values``
+    result: int = -1  # JSON: the index in ``data.result``
+
+
+def _value(raw: object) -> float:
+    if isinstance(raw, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(raw, int | float):
+        return float(raw)
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text in {"NaN", "nan"}:
+            return math.nan
+        if text in {"+Inf", "Inf", "inf"}:
+            return math.inf
+        if text in {"-Inf", "-inf"}:
+            return -math.inf
+        return float(text)
+    raise ValueError(f"expected a number, got {type(raw).__name__}")
+
+
+def parse_csv_row(row: Mapping[str, str | None], where: Where) -> Sample | Rejection:
+    """One CSV row (a dict from csv.DictReader) as a sample; never raises."""
+    raw = ",".join(str(v) for v in row.values())[:2000]
+    if None in row:  # more cells than header columns
+        return where.reject(KIND, "more cells than header columns", field="$", raw=raw)
+    for name in REQUIRED_COLUMNS:
+        cell = row.get(name)
+        if cell is None or not cell.strip():
+            return where.reject(KIND, "required field is missing or empty", field=name, raw=raw)
+    try:
+        ts = dt_to_ns(parse_rfc3339_or_epoch_s(str(row["timestamp"]).strip()))
+    except ValueError as exc:
+        return where.reject(KIND, str(exc), field="timestamp", raw=raw)
+    try:
+        value = float(str(row["value"]).strip())
+    except ValueError:
+        return where.reject(KIND, f"not a number: {row['value']!r}", field="value", raw=raw)
+    try:
+        labels = parse_labels(row.get("labels") or "")
+    except ValueError as exc:
+        return where.reject(KIND, str(exc), field="labels", raw=raw)
+    return Sample(
+        ts, str(row["service"]).strip(), str(row["metric"]).strip(), labels, value, where.line or 0
+    )
+
+
+def iter_csv(path: Path, source: str) -> Iterator[Sample | Rejection]:
+    """Stream the samples of a long-form CSV file."""
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Where(source, line=1).reject(KIND, f"unreadable CSV header: {exc}", field="$")
+            return
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            yield Where(source, line=1).reject(
+                KIND, f"header lacks column {missing[0]!r}", field=missing[0], raw=",".join(header)
+            )
+            return
+        while True:
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Where(source, line=line).reject(KIND, f"unreadable CSV: {exc}", field="$")
+                continue
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            row: dict[str, Any] = dict(zip(header, cells, strict=False))
+            if len(cells) > len(header):
+                row[None] = cells[len(header) :]  # type: ignore[index]
+            yield parse_csv_row(row, Where(source, line=reader.line_num))
+
+
+def iter_prometheus(value: object, source: str, stem: str) -> Iterator[Sample | Rejection]:
+    """The samples of a Prometheus query_range answer (already parsed); never raises."""
+    top = Where(source, pointer="")
+    if not isinstance(value, Mapping):
+        yield top.reject(KIND, "expected a JSON object", field="$")
+        return
+    if value.get("status") != "success":
+        yield Where(source, pointer="/status").reject(
+            KIND, f"status is {value.get('status')!r}, not 'success'", field="status"
+        )
+        return
+    data = value.get("data")
+    if not isinstance(data, Mapping) or data.get("resultType") != "matrix":
+        yield Where(source, pointer="/data/resultType").reject(
+            KIND, "data.resultType is not 'matrix'", field="data.resultType"
+        )
+        return
+    results = data.get("result")
+    if not isinstance(results, list):
+        yield Where(source, pointer="/data/result").reject(
+            KIND, "data.result is not a list", field="data.result"
+        )
+        return
+    for i, result in enumerate(results):
+        here = Where(source, pointer=f"/data/result/{i}")
+        metric = result.get("metric") if isinstance(result, Mapping) else None
+        if not isinstance(metric, Mapping):
+            yield here.reject(KIND, "result has no metric labels", field="metric")
+            continue
+        labels = {str(k): str(v) for k, v in metric.items()}
+        service_label = next((k for k in SERVICE_LABELS if labels.get(k, "").strip()), None)
+        if service_label is None:
+            yield Where(source, pointer=f"/data/result/{i}/metric").reject(
+                KIND, "no service, service_name, job or app label", field="metric.service"
+            )
+            continue
+        service = labels[service_label].strip()
+        name = labels.get("__name__") or stem
+        rest = ";".join(
+            f"{k}={v}" for k, v in sorted(labels.items()) if k not in {"__name__", service_label}
+        )
+        values = result.get("values")
+        if not isinstance(values, list):
+            yield here.reject(KIND, "result has no values list", field="values")
+            continue
+        for j, pair in enumerate(values):
+            at = Where(source, pointer=f"/data/result/{i}/values/{j}")
+            if not isinstance(pair, list) or len(pair) != 2:
+                yield at.reject(KIND, "expected [time, value]", field="values", raw=str(pair))
+                continue
+            try:
+                ts = dt_to_ns(parse_rfc3339_or_epoch_s(pair[0]))
+            except ValueError as exc:
+                yield at.reject(KIND, str(exc), field="values.time", raw=str(pair)[:2000])
+                continue
+            try:
+                v = _value(pair[1])
+            except ValueError as exc:
+                yield at.reject(KIND, str(exc), field="values.value", raw=str(pair)[:2000])
+                continue
+            yield Sample(ts, service, name, rest, v, j, i)
+
+
+@dataclass(slots=True)
+class Series:
+    index: int
+    service: str
+    metric: str
+    labels: str
+    first_ref: str
+    ts: array[int] = field(default_factory=lambda: array("q"))
+    values: array[float] = field(default_factory=lambda: array("d"))
+
+
+def series_anomalies(
+    series: Series, config: DetectConfig = DEFAULT
+) -> list[tuple[Shift, int, int, int]]:
+    """Shifts of a series as (shift, onset_ns, peak_ns, end_ns), in time order."""
+    ts = np.frombuffer(series.ts, dtype=np.int64)
+    values = np.frombuffer(series.values, dtype=np.float64)
+    order = np.argsort(ts, kind="stable")
+    ts, values = ts[order], values[order]
+    return [
+        (s, int(ts[s.onset]), int(ts[s.peak]), int(ts[s.end]))
+        for s in detect_shifts(values, config)
+    ]
+
+
+class MetricsLoader:
+    """metrics/*.csv and metrics/*.json → raw series in Parquet, :Anomaly events."""
+
+    kind = KIND
+    patterns: tuple[str, ...] = ("metrics/*.csv", "metrics/*.json")
+
+    def load(self, path: Path, ctx: LoadContext) -> None:
+        source = ctx.rel(path)
+        if path.suffix.lower() == ".json":
+            samples = self._json(path, source)
+        else:
+            samples = iter_csv(path, source)
+        raw_file = raw_path(ctx.data_dir, ctx.scope, "metrics", source)
+        counts = ctx.report.counts(KIND)
+        series: dict[tuple[str, str, str], Series] = {}
+        with ParquetSink(raw_file, METRIC_SCHEMA) as sink:
+            for item in samples:
+                counts.read += 1
+                if isinstance(item, Rejection):
+                    ctx.reject(item)
+                    continue
+                key = (item.service, item.metric, item.labels)
+                s = series.get(key)
+                if s is None:
+                    ref = (
+                        f"line {item.line}"
+                        if path.suffix.lower() != ".json"
+                        else f"/data/result/{item.result}/values/{item.line}"
+                    )
+                    s = series[key] = Series(len(series), *key, first_ref=ref)
+                s.ts.append(item.ts_ns)
+                s.values.append(item.value)
+                sink.append((s.index, item.line, item.ts_ns, *key, item.value))
+        rows = self._anomalies(ctx, source, raw_file, series.values())
+        stats = ctx.graph.write_batches(
+            ANOMALIES, rows, batch_size=ctx.batch_size, extra=ctx.params()
+        )
+        ctx.record_write(KIND, stats)
+
+    @staticmethod
+    def _json(path: Path, source: str) -> Iterator[Sample | Rejection]:
+        try:
+            with path.open("rb") as fh:
+                value = json.load(fh)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            line = getattr(exc, "lineno", None)
+            yield Where(source, line=line, pointer=None if line else "").reject(
+                KIND, f"not valid JSON: {exc}", field="$"
+            )
+            return
+        except RecursionError:
+            yield Where(source, pointer="").reject(KIND, "nested too deeply", field="$")
+            return
+        yield from iter_prometheus(value, source, path.stem)
+
+    @staticmethod
+    def _anomalies(
+        ctx: LoadContext, source: str, raw_file: Path, all_series: Any
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for s in all_series:
+            for shift, onset, peak, end in series_anomalies(s):
+                at = ns_to_dt(onset)
+                rows.append(
+                    {
+                        "uid": uid(
+                            ctx.scope,
+                            "Anomaly",
+                            s.service,
+                            s.metric,
+                            s.labels,
+                            at.isoformat(),
+                            shift.method,
+                        ),
+                        "component_uid": uid(ctx.scope, "Component", s.service),
+                        "service": s.service,
+                        "source": source,
+                        "source_ref": s.first_ref,
+                        "loader_version": LOADER_VERSION,
+                        "props": anomaly_props(
+                            s.service,
+                            s.metric,
+                            s.labels,
+                            shift,
+                            onset,
+                            peak,
+                            end,
+                            make_ref(ctx.data_dir, raw_file, series=s.index),
+                        ),
+                    }
+                )
+        return rows
+
+
+def anomaly_props(
+    service: str,
+    metric: str,
+    labels: str,
+    shift: Shift,
+    onset: int,
+    peak: int,
+    end: int,
+    series_ref: str,
+    signal: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "service": service,
+        "metric": metric,
+        "labels": labels,
+        "signal": signal or signal_of(metric),
+        "at": ns_to_dt(onset),
+        "peak_at": ns_to_dt(peak),
+        "end_at": ns_to_dt(end),
+        "direction": shift.direction,
+        "magnitude": shift.magnitude,
+        "baseline": shift.baseline,
+        "value": shift.value,
+        "method": shift.method,
+        "summary": summary_of(metric, labels, shift),
+        "series_ref": series_ref,
+    }

@@ -1,0 +1,143 @@
+"""Small helpers for OTLP/JSON (the protobuf JSON mapping of the OpenTelemetry protocol).
+
+Unknown fields are ignored, as the OTLP specification requires. Field names are accepted in
+lowerCamelCase (the mapping's canonical form) and, where exporters emit it, snake_case.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from rcagraph.errors import InputError
+
+SERVICE_LABELS: tuple[str, ...] = ("service", "service_name", "job", "app")
+
+#: severity levels (OTLP SeverityNumber ranges) and their rank
+LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+RANK: dict[str, int] = {level: i + 1 for i, level in enumerate(LEVELS)}
+ERROR_RANK = RANK["ERROR"]
+
+_TEXT_LEVEL: dict[str, str] = {
+    "trace": "TRACE",
+    "debug": "DEBUG",
+    "fine": "DEBUG",
+    "info": "INFO",
+    "information": "INFO",
+    "informational": "INFO",
+    "notice": "INFO",
+    "warn": "WARN",
+    "warning": "WARN",
+    "error": "ERROR",
+    "err": "ERROR",
+    "severe": "ERROR",
+    "critical": "FATAL",
+    "crit": "FATAL",
+    "fatal": "FATAL",
+    "alert": "FATAL",
+    "emergency": "FATAL",
+    "panic": "FATAL",
+}
+
+
+def get(obj: Mapping[str, Any], camel: str) -> Any:
+    """``obj[camel]``, or its snake_case spelling."""
+    if camel in obj:
+        return obj[camel]
+    snake = "".join("_" + c.lower() if c.isupper() else c for c in camel)
+    return obj.get(snake)
+
+
+def any_value(value: Any) -> Any:
+    """An OTLP ``AnyValue`` as a Python value (strings, numbers, bools, lists, dicts)."""
+    if not isinstance(value, Mapping):
+        return value
+    for key in ("stringValue", "string_value"):
+        if key in value:
+            return value[key]
+    for key in ("boolValue", "bool_value"):
+        if key in value:
+            return bool(value[key])
+    for key in ("intValue", "int_value"):
+        if key in value:
+            raw = value[key]
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                return raw
+    for key in ("doubleValue", "double_value"):
+        if key in value:
+            raw = value[key]
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return raw
+    for key in ("bytesValue", "bytes_value"):
+        if key in value:
+            return value[key]
+    array = get(value, "arrayValue")
+    if isinstance(array, Mapping):
+        items = array.get("values") or []
+        return [any_value(v) for v in items] if isinstance(items, list) else []
+    kvlist = get(value, "kvlistValue")
+    if isinstance(kvlist, Mapping):
+        return attributes(kvlist.get("values"))
+    return None
+
+
+def attributes(items: Any) -> dict[str, Any]:
+    """A ``repeated KeyValue`` list as a dict (malformed entries are skipped)."""
+    out: dict[str, Any] = {}
+    if not isinstance(items, list):
+        return out
+    for item in items:
+        if isinstance(item, Mapping) and isinstance(item.get("key"), str):
+            out[item["key"]] = any_value(item.get("value"))
+    return out
+
+
+def text_of(value: Any) -> str:
+    """A log body or attribute as text (structures as compact JSON)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def level_of(number: Any, text: Any) -> str | None:
+    """Severity level from an OTLP severityNumber (1..24) or a severity text; None if neither."""
+    if isinstance(number, int | str) and not isinstance(number, bool):
+        try:
+            n = int(number)
+        except ValueError:
+            n = 0
+        if 1 <= n <= 24:
+            return LEVELS[(n - 1) // 4]
+    if isinstance(text, str) and text.strip():
+        word = text.strip().lower()
+        if word in _TEXT_LEVEL:
+            return _TEXT_LEVEL[word]
+        digits = word.rstrip("0123456789")  # e.g. ERROR2, INFO4
+        if digits in _TEXT_LEVEL:
+            return _TEXT_LEVEL[digits]
+        return "INFO"
+    return None
+
+
+def service_of(resource_attrs: Mapping[str, Any]) -> str:
+    """``service.name`` of a resource, stripped; raises InputError when absent."""
+    name = resource_attrs.get("service.name")
+    if not isinstance(name, str) or not name.strip():
+        raise InputError("resource has no service.name attribute", field="service.name")
+    return name.strip()
+
+
+def hex_id(value: Any) -> str:
+    """A trace or span id (hex in OTLP/JSON), lower-cased; '' when absent."""
+    if isinstance(value, str):
+        return value.strip().lower()
+    return ""

@@ -1,0 +1,170 @@
+"""Reading records out of bundle files: JSON lines, whole JSON documents, pydantic errors.
+
+Parsers here never raise on bad input: a record that cannot be read becomes a
+:class:`~rcagraph.loaders.base.Rejection` naming the file, the line (or JSON pointer) and the
+field. Files are streamed line by line, never read whole (JSON documents excepted: alerts,
+incident.json and catalog YAML are small by nature).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+from rcagraph.loaders.base import Rejection
+from rcagraph.loaders.timeparse import parse_rfc3339
+
+_RAW_LIMIT = 2000
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _rfc3339(value: object) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamp has no zone offset (never taken as local time)")
+        return value
+    return parse_rfc3339(value)
+
+
+#: an RFC 3339 timestamp with an explicit offset; zone-less is a validation error
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339)]
+
+
+class Record(BaseModel):
+    """Base of the record shapes: unknown fields are ignored, as the formats require."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+
+@dataclass(slots=True)
+class Where:
+    """Where a record sits: the file (relative to the bundle) and a line or a JSON pointer."""
+
+    file: str
+    line: int | None = None
+    pointer: str | None = None
+
+    @property
+    def ref(self) -> str:
+        if self.line is not None:
+            return f"line {self.line}" + (f" {self.pointer}" if self.pointer else "")
+        return self.pointer or ""
+
+    def reject(self, kind: str, reason: str, field: str | None = None, raw: str = "") -> Rejection:
+        return Rejection(
+            kind=kind,
+            file=self.file,
+            reason=reason,
+            line=self.line,
+            pointer=self.pointer,
+            field=field,
+            raw=raw[:_RAW_LIMIT],
+        )
+
+
+class RecordError(Exception):
+    """Raised inside a parser for one record; carries the field it is about."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+def loc_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error location as a dotted field path (``alerts.3.startsAt``)."""
+    return ".".join(str(p) for p in loc) if loc else ""
+
+
+def validation_error(exc: ValidationError, prefix: str = "") -> RecordError:
+    """The first error of a pydantic ``ValidationError`` as a RecordError naming its field."""
+    err = exc.errors(include_url=False)[0]
+    path = loc_path(err["loc"])
+    field = f"{prefix}.{path}" if prefix and path else (prefix or path or None)
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err["type"] == "missing":
+        msg = "required field is missing"
+    return RecordError(msg, field=field)
+
+
+def validate(model: type[M], data: object, prefix: str = "") -> M:
+    """Validate ``data`` as ``model``, raising :class:`RecordError` with the field path."""
+    if not isinstance(data, Mapping):
+        raise RecordError(
+            f"expected a JSON object, got {type(data).__name__}", field=prefix or None
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, prefix) from None
+
+
+def iter_jsonl(path: Path, file: str) -> Iterator[tuple[Where, str, object | Rejection]]:
+    """Stream a JSON-lines file: ``(where, raw line, parsed value or Rejection)`` per line.
+
+    Blank lines are skipped. The ``kind`` of a parse rejection is left empty (the caller sets
+    it). Lines that are not UTF-8 are rejected, not fatal.
+    """
+    with path.open("rb") as fh:
+        for number, raw_bytes in enumerate(fh, start=1):
+            where = Where(file, line=number)
+            try:
+                raw = raw_bytes.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                text = raw_bytes.decode("utf-8", errors="replace")
+                yield where, text, where.reject("", f"not UTF-8: {exc.reason}", raw=text)
+                continue
+            if not raw.strip():
+                continue
+            try:
+                value: object = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                yield (
+                    where,
+                    raw,
+                    where.reject("", f"not valid JSON: {exc.msg} (column {exc.colno})", raw=raw),
+                )
+                continue
+            except RecursionError:
+                yield where, raw, where.reject("", "not valid JSON: nested too deeply", raw=raw)
+                continue
+            yield where, raw, value
+
+
+def read_json_document(path: Path, file: str) -> object | Rejection:
+    """A whole JSON file (small documents only), or a Rejection for the file."""
+    where = Where(file, pointer="")
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        return where.reject("", f"not UTF-8: {exc.reason}")
+    try:
+        value: object = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Where(file, line=exc.lineno).reject(
+            "", f"not valid JSON: {exc.msg} (column {exc.colno})", raw=text[:_RAW_LIMIT]
+        )
+    except RecursionError:
+        return where.reject("", "not valid JSON: nested too deeply")
+    return value
+
+
+def compact(value: object) -> str:
+    """Stable compact JSON (sorted keys) for properties that keep a structure as a string."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def raw_of(value: Any) -> str:
+    try:
+        return compact(value)[:_RAW_LIMIT]
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)[:_RAW_LIMIT]

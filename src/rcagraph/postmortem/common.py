@@ -1,0 +1,113 @@
+"""What the post-mortem services share: the acting user, roles, time and JSON helpers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import IntEnum
+from typing import Any
+
+from rcagraph.errors import InputError, PermissionDeniedError
+from rcagraph.loaders.base import LOADER_VERSION
+
+#: ``source`` of every node the workflow writes
+SOURCE = "rcagraph.postmortem"
+
+
+class Role(IntEnum):
+    """API roles, ordered: each role may do everything the roles below it may."""
+
+    viewer = 1
+    responder = 2
+    reviewer = 3
+    admin = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        try:
+            return cls[name]
+        except KeyError:
+            raise InputError(
+                f"unknown role {name!r}; one of {', '.join(r.name for r in cls)}", field="role"
+            ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does something: a token's name, its role, and the holder's team (if known)."""
+
+    name: str
+    role: Role
+    team: str | None = None
+
+    def require(self, role: Role) -> None:
+        if self.role < role:
+            raise PermissionDeniedError(
+                f"{self.name!r} has role {self.role.name}; this needs {role.name} or above"
+            )
+
+
+#: the actor of CLI commands and internal jobs
+SYSTEM = Actor("system", Role.admin)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values to Python ones (recursively through dicts and lists)."""
+    if hasattr(value, "to_native"):
+        v = value.to_native()
+        if isinstance(v, datetime) and v.tzinfo is not None:
+            return v.astimezone(UTC)
+        return v
+    if isinstance(value, dict):
+        return {k: native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    return value
+
+
+def iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def jsonable(value: Any) -> Any:
+    """Python/Neo4j values to JSON-ready ones (datetimes as RFC 3339 UTC)."""
+    value = native(value)
+    if isinstance(value, datetime | date):
+        return iso(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def jsonable_dict(value: Any) -> dict[str, Any]:
+    out = jsonable(value)
+    assert isinstance(out, dict)
+    return out
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON (sorted keys): the same content always gives the same digest."""
+    return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def provenance(source_ref: str) -> dict[str, Any]:
+    return {"source": SOURCE, "source_ref": source_ref, "loader_version": LOADER_VERSION}
+
+
+def require_aware(value: datetime | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InputError("timestamp has no zone (give Z or an offset)", field=field)
+    return value.astimezone(UTC)

@@ -1,0 +1,53 @@
+"""All post-mortem workflow services over one :class:`RcaGraph`, wired once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rcagraph.postmortem.actions import ActionService
+from rcagraph.postmortem.audit import AuditTrail
+from rcagraph.postmortem.hypotheses import HypothesisService
+from rcagraph.postmortem.incidents import IncidentService
+from rcagraph.postmortem.kpis import KpiService
+from rcagraph.postmortem.policy import SeverityPolicy
+from rcagraph.postmortem.tokens import TokenStore
+from rcagraph.postmortem.verify import Verifier
+from rcagraph.postmortem.workflow import PostMortemService
+
+if TYPE_CHECKING:
+    from rcagraph.core import RcaGraph
+
+
+@dataclass(slots=True)
+class Workflow:
+    audit: AuditTrail
+    tokens: TokenStore
+    incidents: IncidentService
+    hypotheses: HypothesisService
+    postmortems: PostMortemService
+    actions: ActionService
+    verifier: Verifier
+    kpis: KpiService
+    policy: SeverityPolicy
+
+    @classmethod
+    def create(cls, rca: RcaGraph, policy: SeverityPolicy | None = None) -> Workflow:
+        policy = policy or SeverityPolicy()
+        graph = rca.graph
+        audit = AuditTrail(graph)
+        incidents = IncidentService(graph, audit)
+        hypotheses = HypothesisService(rca, graph, incidents, audit)
+        postmortems = PostMortemService(graph, incidents, hypotheses, audit, policy)
+        actions = ActionService(graph, postmortems, audit)
+        return cls(
+            audit=audit,
+            tokens=TokenStore(graph),
+            incidents=incidents,
+            hypotheses=hypotheses,
+            postmortems=postmortems,
+            actions=actions,
+            verifier=Verifier(graph, postmortems, actions, audit),
+            kpis=KpiService(graph),
+            policy=policy,
+        )

@@ -1,0 +1,125 @@
+"""Extract → rank → write back → read back, on a small scoped graph written by Cypher."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from rcagraph.core import RcaGraph
+from rcagraph.engine.extract import extract_view
+from rcagraph.engine.service import read_hypotheses, write_back
+from rcagraph.graph import Query
+from rcagraph.ids import uid
+
+ONSET = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+_SEED = Query(
+    "test.engine.seed",
+    """
+UNWIND $components AS name
+MERGE (c:Component:Service {uid: $scope + '|Component|' + name})
+  SET c.scope = $scope, c.name = name, c.kind = 'service', c.source = 'test'
+WITH count(*) AS _
+UNWIND $edges AS e
+MATCH (a:Component {scope: $scope, name: e[0]}), (b:Component {scope: $scope, name: e[1]})
+MERGE (a)-[:CALLS {calls: 1.0}]->(b)
+WITH count(*) AS _
+MATCH (fe:Component {scope: $scope, name: 'frontend'})
+MERGE (i:Incident {uid: $scope + '|Incident|' + $incident})
+  SET i.scope = $scope, i.id = $incident, i.title = 't', i.severity = 'SEV2',
+      i.system = 'shop', i.started_at = $onset
+MERGE (i)-[:HAS_SYMPTOM {signal: 'latency'}]->(fe)
+WITH count(*) AS _
+UNWIND $changes AS ch
+MATCH (c:Component {scope: $scope, name: ch.service})
+MERGE (d:Change:Deployment:Event {uid: $scope + '|Change|' + ch.id})
+  SET d.scope = $scope, d.change_id = ch.id, d.kind = 'deploy', d.at = ch.at,
+      d.service = ch.service, d.source = 'deployments.jsonl', d.source_ref = 'line 1'
+MERGE (d)-[:CHANGED]->(c)
+WITH count(*) AS _
+UNWIND $anomalies AS an
+MATCH (c:Component {scope: $scope, name: an.service})
+MERGE (a:Anomaly:Event {uid: $scope + '|Anomaly|' + an.service + '|' + toString(an.at)})
+  SET a.scope = $scope, a.service = an.service, a.at = an.at, a.metric = 'latency',
+      a.direction = 'up', a.magnitude = 9.0, a.summary = 'latency up',
+      a.source = 'metrics/m.csv', a.source_ref = 'line 7'
+MERGE (a)-[:OBSERVED_ON]->(c)
+""",
+)
+
+_FLAG = Query(
+    "test.engine.flag",
+    """
+MATCH (c:Component {scope: $scope, name: 'payment'})
+MERGE (f:Flag {uid: $scope + '|Flag|newpay'}) SET f.scope = $scope, f.key = 'newpay'
+MERGE (c)-[:USES_FLAG]->(f)
+MERGE (x:Change:FlagChange:Event {uid: $scope + '|Change|flag-1'})
+  SET x.scope = $scope, x.change_id = 'flag-1', x.kind = 'flag', x.at = $at
+MERGE (x)-[:TOGGLED]->(f)
+""",
+)
+
+
+def t(m: float) -> datetime:
+    return ONSET + timedelta(minutes=m)
+
+
+def seed(rca: RcaGraph, scope: str, incident: str, root: str) -> None:
+    rca.graph.write(
+        _SEED,
+        scope=scope,
+        incident=incident,
+        onset=ONSET,
+        components=["frontend", "checkout", "cart", "payment", "batch"],
+        edges=[["frontend", "checkout"], ["checkout", "cart"], ["checkout", "payment"]],
+        changes=[
+            {"id": f"dep-{root}", "service": root, "at": t(-10)},
+            {"id": "dep-old", "service": "payment", "at": t(-300)},
+        ],
+        anomalies=[
+            {"service": root, "at": t(-8)},
+            {"service": "checkout", "at": t(-5)},
+            {"service": "frontend", "at": t(-2)},
+        ],
+    )
+    rca.graph.write(_FLAG, scope=scope, at=t(-30))
+
+
+def test_extract_rank_write_back_and_scope_isolation(rca: RcaGraph) -> None:
+    seed(rca, "bundle:A", "INC-A", "cart")
+    seed(rca, "bundle:B", "INC-B", "payment")  # another scope, same names
+    view = extract_view(rca.graph, "INC-A", "bundle:A")
+    assert view.incident.started_at == ONSET
+    assert [s.service for s in view.incident.symptoms] == ["frontend"]
+    assert {c.change_id for c in view.changes} == {"dep-cart", "flag-1"}  # dep-old: too old
+    flag = next(c for c in view.changes if c.change_id == "flag-1")
+    assert flag.services == ("payment",)  # TOGGLED → Flag ← USES_FLAG
+    assert all(c.uid.startswith("bundle:A|") for c in view.changes)
+    assert all(s.uid.startswith("bundle:A|") for s in view.signals)
+    assert "dep-payment" not in {c.change_id for c in view.changes}
+    assert ("checkout", "cart") in {(e.src, e.dst) for e in view.edges}
+    assert view.components["cart"].uid == uid("bundle:A", "Component", "cart")
+
+    ranking = rca.rank("INC-A", "bundle:A")
+    top = ranking.candidates[0]
+    assert (top.kind, top.service, top.change_id) == ("deploy", "cart", "dep-cart")
+    assert top.path == ("frontend", "checkout", "cart")
+    assert {"extract", "rank"} <= set(ranking.timings_ms)
+
+    run = write_back(rca, ranking, run_id="r1")
+    write_back(rca, ranking, run_id="r1")  # idempotent per run
+    rows = read_hypotheses(rca, "INC-A", "bundle:A", run)
+    assert len(rows) == len(ranking.candidates)
+    first = rows[0]
+    assert first["rank"] == 1 and first["change_id"] == "dep-cart"
+    assert first["blames"] == ["bundle:A|Change|dep-cart"]
+    refs = {e["refers_to"] for e in first["evidence"]}
+    assert "bundle:A|Change|dep-cart" in refs
+    assert any(r and r.startswith("bundle:A|Anomaly|cart") for r in refs)
+    # nothing was written to the other scope, and its incident ranks its own root
+    assert read_hypotheses(rca, "INC-B", "bundle:B") == []
+    other = rca.rank("INC-B", "bundle:B").candidates[0]
+    assert other.change_id == "dep-payment"
+    n = rca.graph.read_value(
+        Query("test.engine.count", "MATCH (h:Hypothesis) RETURN count(h) AS n")
+    )
+    assert n == len(ranking.candidates)

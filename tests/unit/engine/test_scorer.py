@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from rcagraph.engine.base import Ranker, Truth
+from rcagraph.engine.features import FEATURE_NAMES, FeatureConfig, ViewGraph, build_candidates
+from rcagraph.engine.scorer import DefaultScorer, ScorerConfig
+
+from .views import bad_deploy_view, chg, service_fault_view, shop_view, sig
+
+
+def test_default_scorer_is_a_ranker() -> None:
+    assert isinstance(DefaultScorer(), Ranker)
+
+
+def test_paths_and_coverage_follow_dependency_direction() -> None:
+    vg = ViewGraph(bad_deploy_view(), FeatureConfig())
+    assert vg.path_to("redis") == ("frontend", "checkout", "cart", "redis")
+    assert vg.path_to("frontend") == ("frontend",)
+    assert vg.path_to("batch") == ()
+    assert vg.coverage("cart") == 1.0
+    assert vg.coverage("batch") == 0.0
+    # call weights: checkout splits its calls evenly between cart and payment
+    assert abs(vg.path_weight("cart") - 0.5) < 1e-9
+
+
+def test_bad_deploy_ranks_first_with_evidence() -> None:
+    ranking = DefaultScorer().rank(bad_deploy_view())
+    top = ranking.candidates[0]
+    assert (top.kind, top.service, top.change_id) == ("deploy", "cart", "dep-cart")
+    assert top.path == ("frontend", "checkout", "cart")
+    assert not ranking.abstained
+    kinds = {e.kind for e in top.evidence}
+    assert {"change", "metric_anomaly"} <= kinds
+    change_ev = next(e for e in top.evidence if e.kind == "change")
+    assert change_ev.event_uid == "c|dep-cart" and change_ev.source == "deployments.jsonl"
+    scores = [c.score for c in ranking.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert 0 < top.confidence <= 1
+
+
+def test_loud_off_path_component_does_not_win() -> None:
+    ranking = DefaultScorer().rank(bad_deploy_view(loud_batch=True))
+    names = [(c.service, c.change_id) for c in ranking.candidates]
+    batch_ranks = [i for i, (s, _) in enumerate(names) if s == "batch"]
+    assert batch_ranks and min(batch_ranks) >= 2
+    batch_dep = next(c for c in ranking.candidates if c.change_id == "dep-batch")
+    assert batch_dep.features["on_path"] == 0.0
+    assert batch_dep.score < 0.2 * ranking.candidates[0].score
+
+
+def test_service_fault_without_change() -> None:
+    ranking = DefaultScorer().rank(service_fault_view())
+    top = ranking.candidates[0]
+    assert (top.kind, top.service, top.change_id) == ("service", "redis", None)
+    truth = Truth("service", "redis", None)
+    assert truth.change_hit(top) and truth.service_hit(top)
+
+
+def test_onset_order_features() -> None:
+    cands = {(c.service, c.change_id): c for c in build_candidates(service_fault_view())}
+    redis = cands[("redis", None)].features
+    checkout = cands[("checkout", None)].features
+    assert redis["root_onset"] == 1.0 and redis["deepest"] == 1.0
+    assert redis["callers_follow"] == 1.0
+    assert checkout["root_onset"] == 0.0 and checkout["deepest"] == 0.0
+    for c in cands.values():
+        assert set(FEATURE_NAMES) <= set(c.features)
+
+
+def test_change_after_anomaly_is_not_the_cause() -> None:
+    # cart was already anomalous 20 min before its deploy
+    view = shop_view(
+        changes=[chg("late", "deploy", ("cart",), -5)],
+        signals=[sig("cart", -25), sig("checkout", -20), sig("frontend", -2)],
+    )
+    cands = {c.change_id: c for c in build_candidates(view)}
+    assert cands["late"].features["anomalous_before_change"] == 1.0
+    top = DefaultScorer().rank(view).candidates[0]
+    assert top.kind == "service" and top.service == "cart"
+
+
+def test_flag_without_service_is_a_candidate() -> None:
+    view = shop_view(changes=[chg("flag-x", "flag", (), -3)], signals=[sig("frontend", -1)])
+    ranking = DefaultScorer().rank(view)
+    flag = next(c for c in ranking.candidates if c.change_id == "flag-x")
+    assert flag.kind == "flag" and flag.service is None
+    assert flag.features["no_service"] == 1.0
+
+
+def test_abstains_when_nothing_is_supported() -> None:
+    quiet = shop_view(changes=[chg("old", "config", ("batch",), -110)], signals=[])
+    ranking = DefaultScorer().rank(quiet)
+    assert ranking.abstained
+    assert ranking.candidates  # still listed
+    strict = DefaultScorer(ScorerConfig(abstain_below=0.0)).rank(quiet)
+    assert not strict.abstained
+
+
+def test_contract_json_shape() -> None:
+    ranking = DefaultScorer().rank(bad_deploy_view())
+    ranking.timings_ms = {"load": 1.0, "rank": 2.0}
+    out = ranking.to_json()
+    assert set(out) == {"incident", "abstained", "candidates", "timings_ms"}
+    c1 = out["candidates"][0]
+    assert c1["rank"] == 1
+    assert set(c1) == {
+        "rank",
+        "kind",
+        "service",
+        "change_id",
+        "score",
+        "confidence",
+        "path",
+        "evidence",
+    }
+    assert set(c1["evidence"][0]) == {"kind", "service", "at", "summary", "source", "source_ref"}
+
+
+def test_fit_adds_priors_and_calibration(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    examples = [(bad_deploy_view(f"I{i}"), Truth("deploy", "cart", "dep-cart")) for i in range(4)]
+    examples += [(service_fault_view(f"S{i}"), Truth("service", "redis", None)) for i in range(4)]
+    scorer = DefaultScorer().fit(examples)
+    assert scorer.priors is not None and scorer.calibrator is not None
+    path = tmp_path / "default.joblib"
+    scorer.save(path)
+    again = DefaultScorer.load(path)
+    a = scorer.rank(bad_deploy_view())
+    b = again.rank(bad_deploy_view())
+    assert [c.confidence for c in a.candidates] == [c.confidence for c in b.candidates]

@@ -1,0 +1,108 @@
+"""detect.py on synthetic series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rcagraph.loaders.detect import DetectConfig, detect_shifts, robust_baseline
+
+RNG = np.random.default_rng(42)
+
+
+def test_step_up_onset_direction_magnitude() -> None:
+    series = np.r_[RNG.normal(100, 5, 120), RNG.normal(300, 5, 60)]
+    (shift,) = detect_shifts(series)
+    assert shift.onset == 120
+    assert shift.direction == "up"
+    assert shift.magnitude > 20
+    assert shift.baseline == pytest.approx(100, abs=3)
+    assert shift.value == pytest.approx(300, abs=3)
+    assert 120 <= shift.peak <= 179 and shift.end == 179
+
+
+def test_step_down() -> None:
+    series = np.r_[RNG.normal(100, 5, 100), RNG.normal(20, 5, 40)]
+    (shift,) = detect_shifts(series)
+    assert (shift.onset, shift.direction) == (100, "down")
+
+
+def test_spike() -> None:
+    series = RNG.normal(100, 5, 180)
+    series[90] = 400
+    (shift,) = detect_shifts(series)
+    assert (shift.onset, shift.peak, shift.end) == (90, 90, 90)
+    assert shift.method == "robust_z_spike"
+    assert shift.direction == "up"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_flat_noise_gives_nothing(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    assert detect_shifts(rng.normal(100, 5, 500)) == []
+
+
+def test_constant_series_and_tiny_wobble_give_nothing() -> None:
+    assert detect_shifts(np.full(100, 120.0)) == []
+    wobble = np.full(100, 120.0)
+    wobble[60:] = 121.0  # < 1 % of the level
+    assert detect_shifts(wobble) == []
+
+
+def test_strong_trend_is_reported_up_after_the_baseline() -> None:
+    series = np.linspace(0, 100, 200) + RNG.normal(0, 2, 200)
+    shifts = detect_shifts(series)
+    assert shifts and all(s.direction == "up" for s in shifts)
+    assert shifts[0].onset >= 50
+
+
+def test_gentle_trend_within_noise_gives_nothing() -> None:
+    series = np.linspace(100, 101, 200) + RNG.normal(0, 5, 200)
+    assert detect_shifts(series) == []
+
+
+def test_episode_then_recovery_is_one_shift() -> None:
+    series = np.r_[
+        RNG.normal(0.002, 0.0005, 100), RNG.normal(0.075, 0.005, 20), RNG.normal(0.002, 0.0005, 60)
+    ]
+    (shift,) = detect_shifts(series)
+    assert (shift.onset, shift.end, shift.direction) == (100, 119, "up")
+
+
+def test_min_scale_floor_ignores_small_absolute_changes() -> None:
+    series = np.r_[np.zeros(50), np.full(20, 0.001)]
+    assert detect_shifts(series)  # zero baseline: any change is extreme
+    assert detect_shifts(series, DetectConfig(min_scale=0.01)) == []
+
+
+def test_nan_points_are_skipped_and_indices_refer_to_input() -> None:
+    series = np.r_[RNG.normal(10, 1, 60), RNG.normal(40, 1, 30)]
+    series[[5, 70]] = np.nan
+    (shift,) = detect_shifts(series)
+    assert shift.onset == 60
+
+
+def test_short_series_gives_nothing() -> None:
+    assert detect_shifts([1.0, 100.0, 1.0]) == []
+
+
+def test_deterministic() -> None:
+    series = np.r_[RNG.normal(5, 1, 80), RNG.normal(15, 1, 40)]
+    assert detect_shifts(series) == detect_shifts(series.copy())
+
+
+def test_robust_baseline_ignores_outliers_in_the_lead() -> None:
+    lead = np.r_[np.full(30, 10.0), [1000.0]]
+    median, scale = robust_baseline(np.r_[lead, np.full(93, 10.0)])
+    assert median == 10.0 and scale < 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=300))
+def test_any_series_is_handled(values: list[float]) -> None:
+    for shift in detect_shifts(np.asarray(values, dtype=np.float64)):
+        assert 0 <= shift.onset <= shift.end < len(values)
+        assert shift.direction in {"up", "down"}
+        assert 0 <= shift.magnitude <= 1000
