@@ -100,6 +100,31 @@ def rca(neo4j_driver: neo4j.Driver, test_settings: Settings, tmp_path: Path) -> 
     return core
 
 
+@pytest.fixture
+def neo4j_env(
+    rca: RcaGraph, test_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """Environment pointing a subprocess (a notebook kernel, a CLI run) at the test Neo4j,
+    on an empty graph (through the ``rca`` fixture)."""
+    if test_settings.managed:
+        state = LocalServer(test_settings).running_state()
+        assert state is not None
+        uri, user, password = state.bolt_uri, state.user, state.password
+    else:
+        uri = test_settings.neo4j_uri
+        user = test_settings.neo4j_user
+        password = test_settings.neo4j_password.get_secret_value()
+    env = {
+        "RCAGRAPH_NEO4J_URI": uri,
+        "RCAGRAPH_NEO4J_USER": user,
+        "RCAGRAPH_NEO4J_PASSWORD": password,
+        "RCAGRAPH_DATA_DIR": str(rca.settings.raw_data_dir),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
