@@ -32,14 +32,18 @@ What each bundle gets:
   issue's metrics window (the window the dataset recorded for the issue), which is before the
   target time in every issue; ``attributes.at_inferred`` says so.
 * ``topology/edges.csv`` from ``graph.csv``.
-* ``metrics/issue.csv`` (long form, epoch seconds) from the issue's ``metrics.csv`` and, unless
-  ``--baseline-rows 0``, ``metrics/baseline.csv`` with the last N rows of the scenario's
-  ``noissue/metrics.csv`` (normal operation, recorded on other days: its timestamps are the
-  real ones, so there is a gap between baseline and issue window). Metric names: ``latency``
-  (Average), ``latency_p50`` … ``latency_p99``, ``requests`` (Sum), ``availability``.
+* ``metrics/metrics.csv`` (long form, epoch seconds): unless ``--baseline-rows 0``, the last N
+  rows of the scenario's ``noissue/metrics.csv`` (normal operation, recorded on other days: its
+  timestamps are the real ones, so there is a gap between baseline and issue window), then the
+  issue's own ``metrics.csv`` — in one file, so each series is judged as a whole. The temporal
+  scenarios have no ``noissue`` data here, so their series hold the issue window only. Metric
+  names: ``latency`` (Average), ``latency_p50`` … ``latency_p99``, ``requests`` (Sum),
+  ``availability``.
 
 Only the change the data names is written: there are no distractor changes in these bundles, so
-change-level ranking on them is easy and component-level ranking is the real test.
+change-level ranking on them is easy and component-level ranking is the real test. With
+``--no-changes`` no change record is written at all: the bundle then holds what the dataset's
+own baselines see (metrics and the call graph), which is the fair comparison with them.
 
     python -m bench.datasets.petshop --out bench/out/petshop [--source DIR] [--baseline-rows N]
 """
@@ -48,10 +52,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,9 +116,10 @@ def wide_to_long(path: Path, last_rows: int | None = None) -> Iterator[tuple[str
         header = next(reader)
         if header[0].strip() != "unix_timestamp":
             raise ValueError(f"{path}: 4th row is not 'unix_timestamp'")
-        rows = list(reader) if last_rows is not None else reader
+        rows: Iterable[list[str]] = reader
         if last_rows is not None:
-            rows = rows[-last_rows:] if last_rows > 0 else []
+            kept = list(reader)
+            rows = kept[-last_rows:] if last_rows > 0 else []
         for row in rows:
             ts = row[0].strip()
             for comp, name, value in zip(components, names, row[1:], strict=True):
@@ -211,7 +217,9 @@ def write_csv(path: Path, header: list[str], rows: Any) -> int:
     return n
 
 
-def convert_issue(issue: Issue, source: Path, out: Path, baseline_rows: int) -> Path:
+def convert_issue(
+    issue: Issue, source: Path, out: Path, baseline_rows: int, with_changes: bool = True
+) -> Path:
     target = json.loads((issue.path / "target.json").read_text())
     bundle = out / issue.incident_id
     bundle.mkdir(parents=True, exist_ok=True)
@@ -234,7 +242,7 @@ def convert_issue(issue: Issue, source: Path, out: Path, baseline_rows: int) -> 
     (bundle / "incident.json").write_text(json.dumps(incident, indent=2) + "\n")
     root, change = cause(target, issue, first_timestamp(metrics_csv))
     (bundle / "truth.json").write_text(json.dumps({"root_cause": root}, indent=2) + "\n")
-    if change is not None:
+    if change is not None and with_changes:
         (bundle / "changes.jsonl").write_text(json.dumps(change) + "\n")
     write_csv(
         bundle / "topology" / "edges.csv",
@@ -242,15 +250,13 @@ def convert_issue(issue: Issue, source: Path, out: Path, baseline_rows: int) -> 
         edges(source / issue.scenario / "graph.csv"),
     )
     header = ["timestamp", "service", "metric", "value"]
-    write_csv(bundle / "metrics" / "issue.csv", header, wide_to_long(metrics_csv))
-    if baseline_rows > 0:
-        normal = source / issue.scenario / "noissue" / "metrics.csv"
-        if normal.is_file():
-            write_csv(
-                bundle / "metrics" / "baseline.csv",
-                header,
-                wide_to_long(normal, last_rows=baseline_rows),
-            )
+    rows: Iterable[tuple[str, str, str, str]] = wide_to_long(metrics_csv)
+    normal = source / issue.scenario / "noissue" / "metrics.csv"
+    if baseline_rows > 0 and normal.is_file():
+        # one file, baseline first: a detector judges each series as a whole, so normal
+        # operation and the issue window must be one series
+        rows = itertools.chain(wide_to_long(normal, last_rows=baseline_rows), rows)
+    write_csv(bundle / "metrics" / "metrics.csv", header, rows)
     (bundle / "README.md").write_text(CREDIT)
     return bundle
 
@@ -260,6 +266,8 @@ def convert(
     out: Path = DEFAULT_OUT,
     baseline_rows: int = 36,
     limit: int | None = None,
+    *,
+    with_changes: bool = True,
 ) -> list[Path]:
     """Convert every issue (or the first ``limit``) and return the bundle directories."""
     if not source.is_dir():
@@ -273,7 +281,7 @@ def convert(
     issues = find_issues(source)
     if limit is not None:
         issues = issues[:limit]
-    return [convert_issue(i, source, out, baseline_rows) for i in issues]
+    return [convert_issue(i, source, out, baseline_rows, with_changes) for i in issues]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,8 +295,13 @@ def main(argv: list[str] | None = None) -> int:
         help="rows of noissue metrics (5-min steps) per bundle; 0: none",
     )
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument(
+        "--no-changes", action="store_true", help="write no change records (metrics only)"
+    )
     args = parser.parse_args(argv)
-    bundles = convert(args.source, args.out, args.baseline_rows, args.limit)
+    bundles = convert(
+        args.source, args.out, args.baseline_rows, args.limit, with_changes=not args.no_changes
+    )
     print(f"wrote {len(bundles)} bundles to {args.out}")
     return 0
 

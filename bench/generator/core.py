@@ -146,7 +146,9 @@ def _affected_callers(
 def plan_incident(system: str, seed: int, index: int) -> Plan:
     topo = TOPOLOGIES[system]
     rng = random.Random(f"rcagraph-gen:{system}:{seed}:{index}")
-    variant = FAULT_VARIANTS[(index + seed) % len(FAULT_VARIANTS)]
+    # every system cycles through all the variants, each from its own starting point
+    offset = 3 * list(TOPOLOGIES).index(system)
+    variant = FAULT_VARIANTS[(index + seed + offset) % len(FAULT_VARIANTS)]
     kind = variant.split("-")[0]
     partial = variant.endswith("partial")
     names = topo.names
@@ -320,7 +322,9 @@ def plan_incident(system: str, seed: int, index: int) -> Plan:
     unaffected = [n for n in scraped if n not in affected]
     noisy = rng.sample(unaffected, k=min(len(unaffected), rng.randint(1, 2)))
     loud: str | None = None
-    loud_pool = [n for n in unaffected if n not in noisy]
+    # a loud anomaly off every dependency path of the symptom (it cannot explain the symptom)
+    on_paths = {symptom, *topo.reachable_from(symptom)}
+    loud_pool = [n for n in unaffected if n not in noisy and n not in on_paths]
     if loud_pool and rng.random() < 0.6:
         loud = rng.choice(loud_pool)
         ls = root_onset + timedelta(minutes=rng.uniform(-12, 4))

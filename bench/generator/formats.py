@@ -124,8 +124,9 @@ def cdevent(
     actor: str,
 ) -> dict[str, Any]:
     custom: dict[str, Any] = {"actor": actor, "pipeline": f"{system}-cd"}
-    if share is not None:
-        custom["rollout"] = {"strategy": "canary", "share": share}
+    if share is not None:  # a canary step (Argo Rollouts style): the share of traffic reached
+        custom["strategy"] = "canary"
+        custom["rollout_share"] = share
     return {
         "context": {
             "version": "0.4.1",

@@ -6,8 +6,9 @@ depends on ``callee``), following the public reference applications:
 * Online Boutique — GoogleCloudPlatform/microservices-demo (11 services + redis-cart).
 * Sock Shop — microservices-demo/microservices-demo (front-end, edge-router, 7 services, 4
   databases, RabbitMQ).
-* Train Ticket — FudanSELab/train-ticket: 38 of its services with the RestTemplate calls of
-  their ``*ServiceImpl`` classes, plus three of its MongoDB instances.
+* Train Ticket — FudanSELab/train-ticket: 39 of its services with the RestTemplate calls of
+  their ``*ServiceImpl`` classes (food → delivery through RabbitMQ), RabbitMQ and three of its
+  MongoDB instances.
 * DeathStarBench social network — delimitrou/DeathStarBench ``socialNetwork`` (13 Thrift
   services, their Redis, Memcached and MongoDB stores).
 """
@@ -234,7 +235,9 @@ _TT_EDGES: dict[str, list[str]] = {
     ],
     "travel2-service": ["ticketinfo-service", "seat-service", "route-service", "train-service"],
     "security-service": ["order-service", "order-other-service"],
-    "food-service": ["food-map-service", "travel-service", "station-service"],
+    "food-service": ["food-map-service", "travel-service", "station-service", "rabbitmq"],
+    # food orders are handed to the delivery service through RabbitMQ (asynchronous)
+    "delivery-service": ["rabbitmq"],
     "consign-service": ["consign-price-service"],
     "preserve-service": [
         "security-service",
@@ -346,6 +349,8 @@ _TT_TEAMS: dict[str, str] = {
     "admin-route-service": "team-backoffice",
     "admin-travel-service": "team-backoffice",
     "admin-user-service": "team-backoffice",
+    "delivery-service": "team-extras",
+    "rabbitmq": "team-platform",
     "order-mongo": "team-orders",
     "order-other-mongo": "team-orders",
     "travel-mongo": "team-search",
@@ -359,7 +364,9 @@ TRAIN_TICKET = Topology(
         _tt(
             name,
             team,
-            "database"
+            "queue"
+            if name == "rabbitmq"
+            else "database"
             if name.endswith("mongo")
             else "gateway"
             if name == "ui-dashboard"
@@ -368,7 +375,11 @@ TRAIN_TICKET = Topology(
         for name, team in _TT_TEAMS.items()
     ],
     edges=[
-        (f"{_TT}{src}", f"{_TT}{dst}", "mongodb" if dst.endswith("mongo") else "http")
+        (
+            f"{_TT}{src}",
+            f"{_TT}{dst}",
+            "mongodb" if dst.endswith("mongo") else "amqp" if dst == "rabbitmq" else "http",
+        )
         for src, dsts in _TT_EDGES.items()
         for dst in dsts
     ],

@@ -73,10 +73,12 @@ def seed_topology_and_events(graph) -> None:  # type: ignore[no-untyped-def]
         ],
         components=[
             {"uid": cuid("frontend"), "name": "frontend", "team": uid(S, "Team", "web")},
-            {"uid": cuid("checkoutservice"), "name": "checkoutservice",
-             "team": uid(S, "Team", "web")},
-            {"uid": cuid("cartservice"), "name": "cartservice",
-             "team": uid(S, "Team", "payments")},
+            {
+                "uid": cuid("checkoutservice"),
+                "name": "checkoutservice",
+                "team": uid(S, "Team", "web"),
+            },
+            {"uid": cuid("cartservice"), "name": "cartservice", "team": uid(S, "Team", "payments")},
         ],
         calls=[
             [cuid("frontend"), cuid("checkoutservice")],

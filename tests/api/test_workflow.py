@@ -294,9 +294,12 @@ def test_actions_overdue_and_transitions(seeded: Api) -> None:
         f"/api/v1/actions/{aid}", json={"status": "done"}, headers=api.h("responder")
     )
     assert done.json()["status"] == "done" and done.json()["done_at"]
-    assert api.client.get(
-        "/api/v1/actions", params={"overdue": "true"}, headers=api.h("viewer")
-    ).json() == []
+    assert (
+        api.client.get(
+            "/api/v1/actions", params={"overdue": "true"}, headers=api.h("viewer")
+        ).json()
+        == []
+    )
     back = api.client.patch(
         f"/api/v1/actions/{aid}", json={"status": "open"}, headers=api.h("responder")
     )
@@ -321,8 +324,13 @@ def test_verify_flags_regression_and_reopens(seeded: Api) -> None:
     assert clean["regressed"] is False and sorted(clean["verified"]) == sorted(
         a["id"] for a in actions
     )
-    assert {"service": "cartservice", "kind": "anomaly", "metric": "error_ratio",
-            "direction": "up", "template_id": None} in clean["signature"]
+    assert {
+        "service": "cartservice",
+        "kind": "anomaly",
+        "metric": "error_ratio",
+        "direction": "up",
+        "template_id": None,
+    } in clean["signature"]
 
     seed_recurrence(api.rca.graph, datetime.now(UTC) + timedelta(minutes=1))
     res = api.client.post(f"{pm}/verify", headers=api.h("responder")).json()
@@ -387,7 +395,9 @@ def test_tokens_and_roles(api: Api) -> None:
     )
     assert made.status_code == 201
     token = made.json()["token"]
-    assert c.get("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        c.get("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
     listed = c.get("/api/v1/tokens", headers=api.h("admin")).json()
     assert "newbie" in [t["name"] for t in listed]
     assert all("token" not in t and "token_hash" not in t for t in listed)
@@ -400,7 +410,10 @@ def test_health_ready_metrics_openapi(api: Api) -> None:
     assert ready.status_code == 200 and ready.json()["checks"]["neo4j"] == "ok"
     c.get("/api/v1/incidents", headers=api.h("viewer"))
     metrics = c.get("/metrics").text
-    assert 'rcagraph_http_requests_total{method="GET",route="/api/v1/incidents",status="200"}' in metrics
+    assert (
+        'rcagraph_http_requests_total{method="GET",route="/api/v1/incidents",status="200"}'
+        in metrics
+    )
     spec = c.get("/openapi.json").json()
     assert "/api/v1/postmortems/{pm_id}/approve" in spec["paths"]
     assert "/v1/logs" in spec["paths"]
@@ -408,14 +421,11 @@ def test_health_ready_metrics_openapi(api: Api) -> None:
 
 def test_bootstrap_admin_token(rca: Any) -> None:
     from fastapi.testclient import TestClient
+    from pydantic import SecretStr
 
     from rcagraph.api import create_app
 
-    from pydantic import SecretStr
-
-    settings = rca.settings.model_copy(
-        update={"bootstrap_admin_token": SecretStr("boot-secret-1")}
-    )
+    settings = rca.settings.model_copy(update={"bootstrap_admin_token": SecretStr("boot-secret-1")})
     from rcagraph.core import RcaGraph
 
     core = RcaGraph(rca.driver, settings)

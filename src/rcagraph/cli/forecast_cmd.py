@@ -13,7 +13,7 @@ from rcagraph.cli.common import cli_errors, console, open_rca
 from rcagraph.errors import InputError
 from rcagraph.forecast.history import HistoryConfig, generate_history
 from rcagraph.forecast.model import ForecastConfig
-from rcagraph.forecast.modes import build_failure_modes
+from rcagraph.forecast.modes import build_failure_modes, parse_mode_key
 from rcagraph.forecast.service import run_forecast, train_service, write_history
 
 app = typer.Typer(
@@ -45,6 +45,9 @@ def forecast(
     ),
     at: str | None = typer.Option(None, help="forecast from this moment (ISO 8601; default now)"),
     top: int = typer.Option(20, help="rows to show in the table (JSON has all)"),
+    changes: bool = typer.Option(
+        False, "--changes", help="table: forecasts of pending or recent changes, not services"
+    ),
     write: bool = typer.Option(True, help="write the forecasts to the graph as :Forecast"),
 ) -> None:
     """Forecast, for each service and failure mode (and pending or recent change), the
@@ -62,15 +65,17 @@ def forecast(
             }
             typer.echo(json.dumps(payload, indent=2))
             return
-        table = Table(title=f"forecasts for scope {scope} at {run.at:%Y-%m-%d %H:%M} UTC")
-        for col in ("horizon", "service", "change", "failure mode", "probability", "drivers"):
-            table.add_column(col, justify="right" if col == "probability" else "left")
-        ranked = sorted(run.forecasts, key=lambda f: -f.probability)[:top]
-        for f in ranked:
-            drivers = ", ".join(f"{d.feature} {d.contribution:+.3f}" for d in f.drivers)
-            table.add_row(
-                f.horizon, f.service, f.change_id or "", f.mode, f"{f.probability:.3f}", drivers
-            )
+        what = "changes" if changes else "services"
+        table = Table(title=f"{what}: forecasts for scope {scope} at {run.at:%Y-%m-%d %H:%M} UTC")
+        cols = ["horizon", "service", *(["change"] if changes else []), "cause · signature"]
+        for col in [*cols, "p", "drivers"]:
+            table.add_column(col, justify="right" if col == "p" else "left")
+        chosen = [f for f in run.forecasts if (f.change_id is not None) == changes]
+        for f in sorted(chosen, key=lambda f: -f.probability)[:top]:
+            kind, _, signature = parse_mode_key(f.mode)
+            drivers = "\n".join(f"{d.feature} {d.contribution:+.3f}" for d in f.drivers[:2])
+            cells = [f.horizon, f.service, *([f.change_id or ""] if changes else [])]
+            table.add_row(*cells, f"{kind} · {signature}", f"{f.probability:.3f}", drivers)
         console.print(table)
         console.print(
             f"{len(run.forecasts)} forecasts, {run.modes.modes} failure modes from "

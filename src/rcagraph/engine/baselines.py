@@ -181,7 +181,7 @@ def components_to_candidates(
 class _Baseline:
     """Persistence and the no-op ``fit`` shared by the baselines (they learn nothing)."""
 
-    name: ClassVar[str]
+    name: str
     config_cls: ClassVar[type[BaselineConfig]]
 
     def __init__(self, config: BaselineConfig | None = None) -> None:

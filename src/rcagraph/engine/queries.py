@@ -48,12 +48,19 @@ def neighbourhood(depth: int) -> Query:
     )
 
 
+#: Anchored on the composite ``change_scope_at`` index (scope equality + time range): a seek
+#: over the window's changes only, whatever the size of the scope or of other scopes.
+#: Times come back as epoch seconds + nanoseconds (hydrating driver ``DateTime`` objects costs
+#: more than the query on large windows); :func:`rcagraph.engine.extract.epoch_datetime`
+#: turns them back into the same ``datetime``.
 CHANGES = Query(
     "engine.changes",
     """
 MATCH (c:Change {scope: $scope})
+USING INDEX c:Change(scope, at)
 WHERE c.at >= $start AND c.at <= $end
-RETURN c.uid AS uid, c.change_id AS change_id, c.kind AS kind, c.at AS at,
+RETURN c.uid AS uid, c.change_id AS change_id, c.kind AS kind,
+       c.at.epochSeconds AS at_s, c.at.nanosecond AS at_ns,
        c.service AS service, c.summary AS summary, c.action AS action, c.version AS version,
        c.rollback AS rollback, c.rollout_share AS rollout_share,
        c.first_deploy_of_version AS first_deploy_of_version, c.flag_key AS flag_key,
@@ -67,45 +74,51 @@ ORDER BY c.at
 """,
 )
 
+#: One seek on the composite ``event_scope_at`` index (every signal node carries ``:Event``,
+#: see the graph model) instead of one scan per label: the window's events only, then the
+#: signal labels. Columnar: one record holding one list per signal, in time order (ties by
+#: uid), read without the driver's per-record overhead (:func:`~rcagraph.engine.extract.
+#: read_columns`); times as in :data:`CHANGES`. Columns: uid, kind, service, at_s, at_ns,
+#: summary, metric, direction, magnitude, source, source_ref.
 SIGNALS = Query(
     "engine.signals",
     """
-CALL () {
-  MATCH (e:Anomaly {scope: $scope}) WHERE e.at >= $start AND e.at <= $end
-  RETURN e, 'metric_anomaly' AS kind
-  UNION ALL
-  MATCH (e:LogEvent {scope: $scope}) WHERE e.at >= $start AND e.at <= $end
-  RETURN e, CASE e.kind WHEN 'new_template' THEN 'new_log_template' ELSE 'log_burst' END AS kind
-  UNION ALL
-  MATCH (e:Alert {scope: $scope}) WHERE e.at >= $start AND e.at <= $end
-  RETURN e, 'alert' AS kind
-}
+MATCH (e:Event {scope: $scope})
+USING INDEX e:Event(scope, at)
+WHERE e.at >= $start AND e.at <= $end AND (e:Anomaly OR e:LogEvent OR e:Alert)
 OPTIONAL MATCH (e)-[:OBSERVED_ON]->(c:Component {scope: $scope})
-WITH e, kind, coalesce(c.name, e.service) AS service
+WITH e, coalesce(c.name, e.service) AS service
 WHERE service IS NOT NULL
-RETURN e.uid AS uid, kind, service, e.at AS at,
-       coalesce(e.summary, e.name, e.kind) AS summary, e.metric AS metric,
-       e.direction AS direction, coalesce(e.magnitude, e.baseline_ratio) AS magnitude,
-       e.source AS source, e.source_ref AS source_ref
-ORDER BY at
+WITH e, service ORDER BY e.at, e.uid
+RETURN collect([
+  e.uid,
+  CASE
+    WHEN e:Anomaly THEN 'metric_anomaly'
+    WHEN e:LogEvent THEN
+      CASE e.kind WHEN 'new_template' THEN 'new_log_template' ELSE 'log_burst' END
+    ELSE 'alert'
+  END,
+  service, e.at.epochSeconds, e.at.nanosecond, coalesce(e.summary, e.name, e.kind), e.metric,
+  e.direction, coalesce(e.magnitude, e.baseline_ratio), e.source, e.source_ref
+]) AS signals
 """,
 )
 
-COMPONENTS = Query(
-    "engine.components",
+#: The named components and the dependency edges among them, columnar (one record):
+#: ``components`` as [name, kind, owner, uid], ``edges`` as [src, dst, type, calls,
+#: error_ratio].
+COMPONENTS_EDGES = Query(
+    "engine.components_edges",
     """
-MATCH (c:Component {scope: $scope}) WHERE c.name IN $names
-RETURN c.name AS name, c.kind AS kind, c.owner AS owner, c.uid AS uid
-""",
-)
-
-EDGES = Query(
-    "engine.edges",
-    """
-MATCH (a:Component {scope: $scope})-[r:DEPENDS_ON|CALLS]->(b:Component {scope: $scope})
-WHERE a.name IN $names AND b.name IN $names
-RETURN a.name AS src, b.name AS dst, type(r) AS type, r.calls AS weight,
-       r.error_ratio AS error_ratio
+MATCH (a:Component {scope: $scope}) WHERE a.name IN $names
+WITH collect(a) AS comps
+RETURN [c IN comps | [c.name, c.kind, c.owner, c.uid]] AS components,
+       COLLECT {
+         UNWIND comps AS a
+         MATCH (a)-[r:DEPENDS_ON|CALLS]->(b:Component {scope: $scope})
+         WHERE b.name IN $names
+         RETURN [a.name, b.name, type(r), r.calls, r.error_ratio]
+       } AS edges
 """,
 )
 

@@ -7,7 +7,10 @@ the mode in ``(t, t + horizon]``. The same code serves the in-memory backtest an
 
 Features (all numeric):
 
-* the mode: how often it happened before (``mode_count``, ``mode_rate_30d``), recently
+* the mode: how often it happened before (``mode_count``, ``mode_rate_30d``, and the log of its
+  rate since it was first seen and over the last 90 days, ``mode_log_rate``, ``mode_log_rate_90d``;
+  ``svc_log_rate`` for any incident of the service; the share of past moments an incident
+  followed within 24 h or 7 d, ``mode_log_hit_24h``, ``mode_log_hit_7d``), recently
   (``mode_inc_7d``, ``mode_inc_30d``), ``mode_log_hours_since`` and its cause kind (one-hot
   ``cause_<kind>``);
 * changes on the service: per kind in the last 24 h and 7 days, and the changes of the mode's own
@@ -47,6 +50,11 @@ _HOURS_CAP = 24.0 * 365
 FEATURES: tuple[str, ...] = (
     "mode_count",
     "mode_rate_30d",
+    "mode_log_rate",
+    "mode_log_rate_90d",
+    "mode_log_hit_24h",
+    "mode_log_hit_7d",
+    "svc_log_rate",
     "mode_inc_7d",
     "mode_inc_30d",
     "mode_log_hours_since",
@@ -181,6 +189,29 @@ def _since(arr: Sequence[float], t: float) -> float:
     return min(t - arr[i - 1], _HOURS_CAP) if i else _HOURS_CAP
 
 
+def _hit_rate(incidents: Sequence[float], n: int, t: float, h: float) -> float:
+    """Log share of past moments (since the mode was first seen) followed by an incident of it
+    within ``h`` hours, using only windows that ended before ``t``; a burst counts once."""
+    if n == 0:
+        return math.log(0.5 / (7 * 24.0))
+    first, end = incidents[0], t - h
+    covered = 0.0
+    if end > first:
+        cur_lo = cur_hi = first
+        for x in incidents[1:n]:
+            lo, hi = max(x - h, first), min(x, end)
+            if hi <= lo:
+                continue
+            if lo > cur_hi:
+                covered += cur_hi - cur_lo
+                cur_lo, cur_hi = lo, hi
+            else:
+                cur_hi = max(cur_hi, hi)
+        covered += cur_hi - cur_lo
+    span = max(end - first, 0.0)
+    return math.log((covered + 0.5 * h) / (span + 7 * 24.0))
+
+
 def feature_vector(
     index: EventIndex,
     service: str,
@@ -199,15 +230,24 @@ def feature_vector(
         return n + sum(1 for g, at in extra_changes if g == group and t - window <= at < t)
 
     cause_group = CHANGE_GROUPS.get(cause)
-    inc = index.incidents.get(service, [])
     anomalies = index.anomalies.get(service, [])
     sig_an = index.sig_anomalies.get((service, anomaly_signature_of(signature)), [])
     alerts = index.alerts.get(service, [])
     dep_24 = sum(_before(index.incidents.get(d, []), t, 24.0) for d in index.deps.get(service, []))
     dep_7d = sum(_before(index.incidents.get(d, []), t, 168.0) for d in index.deps.get(service, []))
+    inc = index.incidents.get(service, [])
+    # the mode's rate since it was first seen (its first incident opened it: not counted),
+    # with a week of prior exposure; logged, as logit P(incident within h) ≈ log(rate · h)
+    known_days = (t - mi[0]) / 24.0 if n_mode else 0.0
+    n_90 = _before(mi, t, 24.0 * 90) - (1 if n_mode and t - mi[0] <= 24.0 * 90 else 0)
     return [
         math.log1p(n_mode),
         n_mode / observed_days * 30.0,
+        math.log((max(n_mode - 1, 0) + 0.5) / (known_days + 7.0)),
+        math.log((max(n_90, 0) + 0.5) / (min(known_days, 90.0) + 7.0)),
+        _hit_rate(mi, n_mode, t, 24.0),
+        _hit_rate(mi, n_mode, t, 168.0),
+        math.log((bisect_left(inc, t) + 0.5) / observed_days),
         float(_before(mi, t, 168.0)),
         float(_before(mi, t, 720.0)),
         math.log1p(_since(mi, t)),

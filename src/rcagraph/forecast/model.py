@@ -1,10 +1,12 @@
 """The forecasting model: calibrated probabilities of an incident of a failure mode.
 
 One scikit-learn classifier per horizon (24 h, 7 days) on the rows of
-:mod:`rcagraph.forecast.features`, wrapped in ``CalibratedClassifierCV`` whose folds are
-time-ordered (``TimeSeriesSplit`` with a gap of one horizon, so a calibration fold never sees a
-label window that overlaps its training fold). ``fit`` only uses rows whose whole label window
-ends at or before the cut (``until``): it never trains on the future.
+:mod:`rcagraph.forecast.features` — by default an L1-regularised logistic regression on
+standardised features, which keeps the few features that carry signal — wrapped in
+``CalibratedClassifierCV`` (Platt scaling by default) whose folds are time-ordered
+(``TimeSeriesSplit`` with a gap of one horizon, so a calibration fold never sees a label window
+that overlaps its training fold). ``fit`` only uses rows whose whole label window ends at or
+before the cut (``until``): it never trains on the future.
 
 Drivers: for each forecast, the change in the calibrated probability when one feature is set
 back to its training mean (occlusion, one feature at a time); the largest changes, with their
@@ -52,14 +54,16 @@ class ForecastConfig(BaseModel):
     """How the forecaster is built."""
 
     estimator: Literal["logistic", "hgb"] = "logistic"
-    calibration: Literal["isotonic", "sigmoid"] = "isotonic"
+    calibration: Literal["isotonic", "sigmoid"] = "sigmoid"
     cv_splits: int = Field(default=3, ge=2, le=10)
     horizons: tuple[Horizon, ...] = ("24h", "7d")
     warmup_days: int = Field(default=14, ge=0)
     seed: int = 0
     max_drivers: int = Field(default=3, ge=0, le=len(FEATURES))
-    #: logistic regression: inverse regularisation strength
-    c: float = Field(default=0.3, gt=0)
+    #: logistic regression: inverse regularisation strength, and the L1 share of the penalty
+    #: (1: lasso, which drops the features that do not help; 0: ridge)
+    c: float = Field(default=0.05, gt=0)
+    l1_ratio: float = Field(default=1.0, ge=0, le=1)
     #: gradient boosting: iterations and learning rate
     hgb_iter: int = Field(default=150, ge=10)
     hgb_learning_rate: float = Field(default=0.05, gt=0, le=1)
@@ -130,7 +134,17 @@ class ForecastModel:
         cfg = self.config
         base: Any
         if cfg.estimator == "logistic":
-            base = make_pipeline(StandardScaler(), LogisticRegression(C=cfg.c, max_iter=2000))
+            solver = "liblinear" if cfg.l1_ratio in (0.0, 1.0) else "saga"
+            base = make_pipeline(
+                StandardScaler(),
+                LogisticRegression(
+                    C=cfg.c,
+                    l1_ratio=cfg.l1_ratio,
+                    solver=solver,
+                    max_iter=5000,
+                    random_state=cfg.seed,
+                ),
+            )
         else:
             base = HistGradientBoostingClassifier(
                 max_iter=cfg.hgb_iter,

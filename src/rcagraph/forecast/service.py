@@ -180,13 +180,18 @@ def run_forecast(
     write: bool = True,
     changes: bool = True,
 ) -> ForecastRun:
-    """Build the scope's failure modes, forecast at ``at`` (default: now), write them back."""
+    """Forecast at ``at`` (default: now); with ``write``, build the scope's :FailureMode nodes
+    and write the forecasts back (without it, nothing in the graph changes)."""
     if horizon is not None and horizon not in HORIZONS:
         raise InputError(f"unknown horizon {horizon!r}; use one of {', '.join(HORIZONS)}")
     if not isinstance(model, ForecastModel):
         model = ForecastModel.load(model or default_model_path(rca.settings))
     when = (at or datetime.now(UTC)).astimezone(UTC)
-    report = build_failure_modes(rca.graph, scope)
+    if write:  # the forecasts written point at the :FailureMode nodes
+        report = build_failure_modes(rca.graph, scope)
+    else:  # read only: group the modes in memory
+        causes, skipped = read_causes(rca.graph, scope)
+        report = ModesReport(len(causes), len(group_modes(causes)), skipped)
     history = load_history(rca.graph, scope)
     horizons = (horizon,) if horizon else tuple(model.estimators)
     forecasts = model.predict(history, when, horizons=horizons, changes=changes)

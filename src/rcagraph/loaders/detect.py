@@ -102,7 +102,9 @@ def _breakpoints(x: FloatArray, scale: float, config: DetectConfig) -> list[int]
     jump = max(1, math.ceil(n / config.max_points))
     algo = rpt.Binseg(model="l2", min_size=config.min_segment, jump=jump)
     try:
-        result = algo.fit(standardised).predict(pen=config.penalty_factor * math.log(n))
+        # extreme values (~1e308) overflow the l2 cost: such a series just segments coarsely
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = algo.fit(standardised).predict(pen=config.penalty_factor * math.log(n))
     except rpt.exceptions.BadSegmentationParameters:
         return [n]
     ends = sorted({int(b) for b in result if 0 < int(b) <= n})

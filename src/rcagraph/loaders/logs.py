@@ -76,8 +76,8 @@ _CACHE_LIMIT = 200_000
 
 #: masked before mining (uuids, hex ids, numbers, IPs): drain then sees one token shape
 _MASK = re.compile(
-    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
-    r"|\b0[xX][0-9a-fA-F]+\b|\b[0-9a-fA-F]{16,}\b|(?<![\w.])-?\d+(?:\.\d+)*(?![\w.])"
+    r"\b(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|0[xX][0-9a-fA-F]+|[0-9a-fA-F]{16,}|\d+(?:\.\d+)*)\b"
 )
 
 
@@ -169,39 +169,47 @@ def _otlp(value: Mapping[str, Any], where: Where) -> Iterator[LogRecord | Reject
             if not isinstance(records, list):
                 continue
             for li, rec in enumerate(records):
-                pointer = f"/resourceLogs/{ri}/scopeLogs/{si}/logRecords/{li}"
-                yield _otlp_record(rec, service, _at(where, pointer))
+                yield _otlp_record(rec, service, where, (ri, si, li))
 
 
 def _at(where: Where, pointer: str) -> Where:
     return Where(where.file, line=where.line, pointer=pointer)
 
 
-def _otlp_record(rec: Any, service: str, where: Where) -> LogRecord | Rejection:
+def _otlp_record(
+    rec: Any, service: str, line: Where, at: tuple[int, int, int]
+) -> LogRecord | Rejection:
+    """One logRecord; its JSON pointer is only built for a rejection (hot path)."""
+
+    def bad(reason: str, field: str) -> Rejection:
+        pointer = "/resourceLogs/{}/scopeLogs/{}/logRecords/{}".format(*at)
+        return _at(line, pointer).reject(KIND, reason, field=field, raw=_raw(rec))
+
     if not isinstance(rec, Mapping):
-        return where.reject(KIND, "expected a log record object", field="logRecords", raw=_raw(rec))
+        return bad("expected a log record object", "logRecords")
     ts_field = "timeUnixNano"
-    ts_value = otlp.get(rec, "timeUnixNano")
+    ts_value = rec.get("timeUnixNano", rec.get("time_unix_nano"))
     if ts_value in (None, 0, "0", ""):
         ts_field, ts_value = "observedTimeUnixNano", otlp.get(rec, "observedTimeUnixNano")
     if ts_value is None:
-        return where.reject(KIND, "record has no timeUnixNano", field="timeUnixNano", raw=_raw(rec))
+        return bad("record has no timeUnixNano", "timeUnixNano")
     try:
         ts = _ns(ts_value)
     except ValueError as exc:
-        return where.reject(KIND, str(exc), field=ts_field, raw=_raw(rec))
+        return bad(str(exc), ts_field)
     number = otlp.get(rec, "severityNumber")
     level = otlp.level_of(number, otlp.get(rec, "severityText")) or "INFO"
-    sev_number = int(number) if isinstance(number, int) and not isinstance(number, bool) else 0
+    sev_number = number if type(number) is int and 0 <= number <= 24 else 0
+    body = rec.get("body")
+    text = body.get("stringValue") if type(body) is dict else None
     return LogRecord(
         ts_ns=ts,
         service=service,
         level=level,
-        severity_number=sev_number if 0 <= sev_number <= 24 else 0,
-        body=otlp.text_of(otlp.any_value(rec.get("body"))),
+        severity_number=sev_number,
+        body=text if type(text) is str else otlp.text_of(otlp.any_value(body)),
         trace_id=otlp.hex_id(otlp.get(rec, "traceId")),
         span_id=otlp.hex_id(otlp.get(rec, "spanId")),
-        pointer=where.pointer,
     )
 
 

@@ -64,9 +64,11 @@ def test_history_modes_and_forecasts_round_trip(
     assert all(r["first_seen"] <= r["last_seen"] for r in rows)
     again = build_failure_modes(rca.graph, SCOPE)
     assert again == report
-    assert rca.graph.read(_MODES, scope=SCOPE) == rows or sorted(
-        rca.graph.read(_MODES, scope=SCOPE), key=lambda r: r["key"]
-    ) == sorted(rows, key=lambda r: r["key"])
+
+    def by_key(r: dict[str, object]) -> str:
+        return str(r["key"])
+
+    assert sorted(rca.graph.read(_MODES, scope=SCOPE), key=by_key) == sorted(rows, key=by_key)
 
     # the graph gives back the same tables the generator made
     loaded = load_history(rca.graph, SCOPE)
@@ -92,6 +94,11 @@ def test_history_modes_and_forecasts_round_trip(
     back = read_forecasts(rca.graph, SCOPE, "7d")
     assert back and back[0]["probability"] == max(r["p"] for r in written if r["horizon"] == "7d")
 
+    # a read-only forecast changes nothing in the graph
+    nodes_now = rca.graph.read_value(_COUNT, scope=SCOPE)
+    assert rca.forecast(SCOPE, horizon="24h", model=model, at=at, write=False)
+    assert rca.graph.read_value(_COUNT, scope=SCOPE) == nodes_now
+
     # forecasting again replaces the scope's forecasts instead of piling them up
     rca.forecast(SCOPE, horizon="7d", model=model, at=at)
     assert len(rca.graph.read(_FORECASTS, scope=SCOPE)) == len(forecasts)
@@ -108,12 +115,25 @@ def test_history_modes_and_forecasts_round_trip(
     runner = CliRunner()
     path = tmp_path / "model.joblib"
     until = at.isoformat()
-    res = runner.invoke(app, ["forecast", "train", "--scope", SCOPE, "--out", str(path), "--until", until])
+    res = runner.invoke(
+        app, ["forecast", "train", "--scope", SCOPE, "--out", str(path), "--until", until]
+    )
     assert res.exit_code == 0, res.output
     assert path.is_file()
     res = runner.invoke(
         app,
-        ["forecast", "--scope", SCOPE, "--horizon", "24h", "--json", "--model", str(path), "--at", until],
+        [
+            "forecast",
+            "--scope",
+            SCOPE,
+            "--horizon",
+            "24h",
+            "--json",
+            "--model",
+            str(path),
+            "--at",
+            until,
+        ],
     )
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)

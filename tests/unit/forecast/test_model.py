@@ -127,9 +127,7 @@ def test_pending_change_gets_its_own_forecasts(history: History, model: Forecast
     assert all(f.mode in by_mode for f in mine)
 
 
-def test_save_load_round_trip(
-    tmp_path: Path, matrix: FeatureMatrix, model: ForecastModel
-) -> None:
+def test_save_load_round_trip(tmp_path: Path, matrix: FeatureMatrix, model: ForecastModel) -> None:
     path = model.save(tmp_path / "m" / "forecast.joblib")
     loaded = ForecastModel.load(path)
     assert loaded.metadata == model.metadata
@@ -141,9 +139,7 @@ def test_save_load_round_trip(
     assert loaded.drivers("24h", probe[:3]) == model.drivers("24h", probe[:3])
 
 
-def test_load_rejects_missing_foreign_and_stale_files(
-    tmp_path: Path, model: ForecastModel
-) -> None:
+def test_load_rejects_missing_foreign_and_stale_files(tmp_path: Path, model: ForecastModel) -> None:
     with pytest.raises(NotFoundError):
         ForecastModel.load(tmp_path / "nope.joblib")
     junk = tmp_path / "junk.joblib"

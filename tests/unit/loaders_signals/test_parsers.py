@@ -141,7 +141,6 @@ def test_otlp_example_record() -> None:
     assert rec.ts_ns == 1544712660300000000
     assert rec.trace_id == "5b8efff798038103d269b633813fc60c"
     assert rec.body == "Example log record"
-    assert rec.pointer == "/resourceLogs/0/scopeLogs/0/logRecords/0"
 
 
 def test_missing_service_name_rejected_with_field() -> None:
