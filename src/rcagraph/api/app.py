@@ -8,7 +8,7 @@ from rcagraph import __version__
 from rcagraph.api import errors
 from rcagraph.api.ingest import IngestService
 from rcagraph.api.metrics import ApiMetrics
-from rcagraph.api.routers import admin, health, incidents, ingest, postmortems
+from rcagraph.api.routers import admin, forecasts, health, incidents, ingest, postmortems
 from rcagraph.core import RcaGraph
 from rcagraph.postmortem import Workflow
 from rcagraph.postmortem.policy import SeverityPolicy
@@ -30,7 +30,7 @@ def create_app(rca: RcaGraph, *, policy: SeverityPolicy | None = None) -> FastAP
     app.state.metrics = ApiMetrics()
     app.middleware("http")(app.state.metrics.middleware)
     errors.install(app)
-    for module in (health, incidents, postmortems, admin, ingest):
+    for module in (health, incidents, postmortems, admin, ingest, forecasts):
         app.include_router(module.router)
     bootstrap = rca.settings.bootstrap_admin_token
     if bootstrap is not None and bootstrap.get_secret_value():
