@@ -11,10 +11,6 @@ from rich.table import Table
 
 from rcagraph.cli.common import cli_errors, console, open_rca
 from rcagraph.errors import InputError
-from rcagraph.forecast.history import HistoryConfig, generate_history
-from rcagraph.forecast.model import ForecastConfig
-from rcagraph.forecast.modes import build_failure_modes, parse_mode_key
-from rcagraph.forecast.service import run_forecast, train_service, write_history
 
 app = typer.Typer(
     help="Forecast incidents per service and failure mode (24 h, 7 d) from the graph's history.",
@@ -55,6 +51,8 @@ def forecast(
     if ctx.invoked_subcommand is not None:
         return
     with open_rca() as rca:
+        from rcagraph.forecast.service import run_forecast
+
         run = run_forecast(rca, scope, horizon, model, at=_parse_at(at), write=write)
         if as_json:
             payload = {
@@ -70,6 +68,8 @@ def forecast(
         cols = ["horizon", "service", *(["change"] if changes else []), "cause · signature"]
         for col in [*cols, "p", "drivers"]:
             table.add_column(col, justify="right" if col == "p" else "left")
+        from rcagraph.forecast.modes import parse_mode_key
+
         chosen = [f for f in run.forecasts if (f.change_id is not None) == changes]
         for f in sorted(chosen, key=lambda f: -f.probability)[:top]:
             kind, _, signature = parse_mode_key(f.mode)
@@ -94,6 +94,9 @@ def train(
     with open_rca() as rca:
         if estimator not in {"logistic", "hgb"}:
             raise InputError(f"unknown estimator {estimator!r}: use logistic or hgb")
+        from rcagraph.forecast.model import ForecastConfig
+        from rcagraph.forecast.service import train_service
+
         cfg = ForecastConfig.model_validate({"estimator": estimator})
         model, path = train_service(rca, scope, config=cfg, out=out, until=_parse_at(until))
         console.print(f"model {model.name} saved to {path}")
@@ -105,6 +108,8 @@ def train(
 def modes(scope: str = typer.Option("default", help="the graph scope")) -> None:
     """Group the scope's incidents into failure modes (idempotent) and print the count."""
     with open_rca() as rca:
+        from rcagraph.forecast.modes import build_failure_modes
+
         report = build_failure_modes(rca.graph, scope)
         console.print(
             f"{report.modes} failure modes from {report.incidents} incidents "
@@ -121,6 +126,9 @@ def generate(
 ) -> None:
     """Write months of seeded synthetic operation (changes, incidents, signals) into a scope."""
     with cli_errors():
+        from rcagraph.forecast.history import HistoryConfig, generate_history
+        from rcagraph.forecast.service import write_history
+
         history = generate_history(
             HistoryConfig(seed=seed, scope=scope, days=days, n_services=services)
         )
