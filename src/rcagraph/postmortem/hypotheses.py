@@ -6,12 +6,11 @@ graph keeps labelled history that a learned ranker can train on.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rcagraph.errors import ConfigurationError, InputError, NotFoundError
+from rcagraph.errors import InputError, NotFoundError
 from rcagraph.graph import Graph
 from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.audit import AuditTrail
@@ -134,12 +133,10 @@ class HypothesisService:
     def rank(self, actor: Actor, incident_id: str, scope: str | None = None) -> list[Hypothesis]:
         """Run the engine on the incident (it writes Hypothesis nodes back), then read them."""
         incident = self.incidents.get(incident_id, scope)
-        try:
-            engine = importlib.import_module("rcagraph.engine.service")
-        except ImportError as exc:
-            raise ConfigurationError(f"the ranking engine is not available: {exc}") from exc
-        ranking = engine.rank_incident(self.rca, incident.id, incident.scope)
-        engine.write_back(self.rca, ranking)
+        from rcagraph.engine.service import rank_incident, write_back
+
+        ranking = rank_incident(self.rca, incident.id, incident.scope)
+        write_back(self.rca, ranking)
         hypotheses = self.for_incident_uid(incident.uid)
         self.audit.record(
             actor,
