@@ -9,6 +9,23 @@ Candidates of an incident (:func:`build_candidates`):
 * every component with signals (anomalies, log bursts, new templates, alerts) in the window —
   kind ``service`` with ``change_id`` None.
 
+Which signals a view holds (a decision, see :mod:`rcagraph.engine.extract`): every signal of
+the scope in the window, not only those of the symptoms' neighbourhood. Components off every
+dependency path stay candidates — the issue asks for every component whose anomalies began in
+the window, and the graph-free BARO baseline must see the same data as the engine — but they
+cannot win on loudness: their features are cheap (no path, no onset-order walk reaches a
+symptom) and the default scorer multiplies their score by ``off_path_factor``. Scoring them costs
+a few bisections each, so restricting extraction would buy little here.
+
+The central evidence is *propagation*: the root cause's component turns anomalous first (no
+direct dependency turned bad within one propagation delay before it), and its anomaly travels
+up through callers on the symptom's dependency paths, hop by hop, to the symptom at the
+incident's onset (``reaches_symptom``). A change explains the incident when such an anomaly
+follows it on its component (``change_explains``); a component without a change when it is that
+root and no change explains its onset (``root_explains``). Times are compared with a clock-skew
+tolerance; a component's onset for this incident is its first anomaly from ``horizon`` before
+the onset on, so old, unrelated blips in the 2 h lookback do not make it "anomalous before".
+
 Every feature is a number in [0, 1] (or a small signed prior) with a plain meaning, listed in
 :data:`FEATURES`. The dependency graph is a :mod:`networkx` digraph with edges from the
 dependent to what it needs, so walking *out* of a symptom walks towards its causes.
@@ -17,6 +34,7 @@ dependent to what it needs, so walking *out* of a symptom walks towards its caus
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,9 +71,19 @@ FEATURES: dict[str, str] = {
     "change_after_onset": "the change came after the onset (beyond the skew tolerance)",
     "root_onset": "no anomalous dependency of the component began earlier (onset order)",
     "callers_follow": "share of the component's anomalous callers whose onset is not earlier",
+    "reaches_symptom": "the component's anomaly travels up to a symptom: each caller on the "
+    "way turns anomalous within one propagation delay after the previous (else the share of "
+    "hops that did)",
+    "change_explains": "anomaly_after_change × root_onset × reaches_symptom: the change is "
+    "followed by an anomaly on its component that no dependency explains and that travels to "
+    "the symptom (for a component without signals: its first anomalous caller, discounted)",
+    "root_explains": "for a component candidate: root_onset × deepest × reaches_symptom, "
+    "unless a change explains its onset",
+    "unobserved_proxy": "the changed component has no signals; its callers stood in",
     "victim": "the component is anomalous but a dependency of it turned anomalous earlier",
     "deepest": "no dependency of the component shows anomalies (the deepest anomalous one)",
-    "explained_by_change": "for a component candidate: a change on it precedes its onset",
+    "explained_by_change": "for a component candidate: a change on it (or on a direct "
+    "dependency without signals) precedes its onset",
     "magnitude": "tanh(max anomaly magnitude / 10) on the component",
     "loudness": "log-scaled number of signals on the component (capped at 1)",
     "alert_only": "the component has alerts but no anomaly or log signal",
@@ -76,13 +104,26 @@ Placement = Callable[[Mapping[str, float]], float]
 
 @dataclass(frozen=True, slots=True)
 class FeatureConfig:
-    """Time constants and tolerances of the features (documented in :data:`FEATURES`)."""
+    """Time constants and tolerances of the features (documented in :data:`FEATURES`).
+
+    ``skew`` is the clock-skew tolerance between sources: an anomaly up to ``skew`` before a
+    change still counts as after it (deploy, flag and log clocks disagree by tens of seconds).
+    ``horizon`` bounds how long before the incident's onset a component's own onset can lie
+    (the root turns bad first, the symptom follows hop by hop). ``propagation`` is the longest
+    delay for an anomaly to reach a direct caller; ``order_tol`` how much earlier a dependency
+    must turn bad to count as earlier (clock jitter between metrics and logs).
+    """
 
     skew: timedelta = timedelta(minutes=2)
     tau_component: timedelta = timedelta(minutes=10)
     tau_onset: timedelta = timedelta(minutes=30)
     tau_symptom: timedelta = timedelta(minutes=20)
     follow_window: timedelta = timedelta(minutes=30)
+    horizon: timedelta = timedelta(minutes=20)
+    propagation: timedelta = timedelta(minutes=4)
+    order_tol: timedelta = timedelta(seconds=30)
+    compare_window: timedelta = timedelta(minutes=15)
+    proxy_discount: float = 0.7
 
 
 @dataclass(slots=True)
@@ -141,7 +182,16 @@ class CandidateFeatures:
 
 
 class ViewGraph:
-    """The dependency structure and signal timing of one view, computed once."""
+    """The dependency structure and signal timing of one view, computed once.
+
+    Everything a candidate's features need is precomputed or answered by a bisection on
+    per-component sorted signal times, so building all candidates is linear in the view's size
+    (up to a log factor): signals are indexed by component once; each component's onset is
+    computed once; onset order looks at direct dependencies and callers only (an anomaly
+    propagates hop by hop, so the dependency that explains a component's anomaly is a direct one
+    that turned bad shortly before — components without any signal, e.g. without metrics, are
+    looked through); symptom paths come from one BFS / Dijkstra per symptom.
+    """
 
     def __init__(self, view: IncidentView, cfg: FeatureConfig) -> None:
         self.view = view
@@ -162,9 +212,11 @@ class ViewGraph:
                 d["share"] = d["w"] / total if total else 0.0
                 d["cost"] = -math.log(max(d["share"], 1e-9))
         self.g = g
-        self.symptoms = [s.service for s in view.incident.symptoms if s.service in g]
+        self.symptoms = list(
+            dict.fromkeys(s.service for s in view.incident.symptoms if s.service in g)
+        )
         self.onset = view.incident.started_at
-        # shortest hop paths from each symptom (dependency direction)
+        # shortest hop paths from each symptom (dependency direction): one BFS per symptom
         self.paths: dict[str, dict[str, list[str]]] = {
             s: nx.single_source_shortest_path(g, s) for s in self.symptoms
         }
@@ -172,23 +224,60 @@ class ViewGraph:
         for s in self.symptoms:
             dist = nx.single_source_dijkstra_path_length(g, s, weight="cost")
             self.best_share[s] = {n: math.exp(-c) for n, c in dist.items()}
+        # signals indexed by component once, in time order; strong (anomaly/log) times apart
         self.signals: dict[str, list[SignalEvent]] = defaultdict(list)
-        for sig in sorted(view.signals, key=lambda x: x.at):
+        for sig in sorted(view.signals, key=lambda x: (x.at, x.uid)):
             self.signals[sig.service].append(sig)
-        self._desc: dict[str, set[str]] = {}
-        self._anc: dict[str, set[str]] = {}
+        self._strong: dict[str, list[SignalEvent]] = {}
+        self._strong_at: dict[str, list[datetime]] = {}
+        self._all_at: dict[str, list[datetime]] = {}
+        for n, sigs in self.signals.items():
+            strong = [s for s in sigs if s.kind in _LOG_SIGNALS]
+            self._strong[n] = strong
+            self._strong_at[n] = [s.at for s in strong]
+            self._all_at[n] = [s.at for s in sigs]
+        # each component's own onset for this incident: its first anomaly/log signal from
+        # ``horizon`` before the incident's onset on (older signals belong to other episodes)
+        lo = self.onset - cfg.horizon
+        self.onsets: dict[str, datetime] = {}
+        for n in self._strong:
+            first = self.first_strong(n, lo)
+            if first is not None:
+                self.onsets[n] = first.at
+        self._deps: dict[str, tuple[str, ...]] = {}
+        self._callers: dict[str, tuple[str, ...]] = {}
 
     # -- structure --------------------------------------------------------------------------
 
-    def descendants(self, n: str) -> set[str]:
-        if n not in self._desc:
-            self._desc[n] = set(nx.descendants(self.g, n)) if n in self.g else set()
-        return self._desc[n]
+    def _observed_neighbours(self, n: str, *, down: bool) -> tuple[str, ...]:
+        """Direct dependencies (``down``) or callers of ``n``; a neighbour without any anomaly or
+        log signal (no metrics, or alerts only) is looked through, at most two hops further."""
+        if n not in self.g:
+            return ()
+        step = self.g.successors if down else self.g.predecessors
+        out: dict[str, None] = {}
+        frontier = [(m, 0) for m in step(n)]
+        seen = {n}
+        while frontier:
+            m, extra = frontier.pop()
+            if m in seen:
+                continue
+            seen.add(m)
+            if self._strong_at.get(m) or extra >= 2:
+                out[m] = None
+            else:
+                frontier.extend((k, extra + 1) for k in step(m))
+        return tuple(out)
 
-    def ancestors(self, n: str) -> set[str]:
-        if n not in self._anc:
-            self._anc[n] = set(nx.ancestors(self.g, n)) if n in self.g else set()
-        return self._anc[n]
+    def deps(self, n: str) -> tuple[str, ...]:
+        if n not in self._deps:
+            self._deps[n] = self._observed_neighbours(n, down=True)
+        return self._deps[n]
+
+    def callers(self, n: str) -> tuple[str, ...]:
+        if n not in self._callers:
+            self._callers[n] = self._observed_neighbours(n, down=False)
+        return self._callers[n]
 
     def path_to(self, n: str) -> tuple[str, ...]:
         best: list[str] | None = None
@@ -208,22 +297,113 @@ class ViewGraph:
 
     # -- timing -------------------------------------------------------------------------------
 
+    def first_strong(self, n: str, lo: datetime) -> SignalEvent | None:
+        """The component's first anomaly or log signal at or after ``lo``."""
+        times = self._strong_at.get(n)
+        if not times:
+            return None
+        i = bisect_left(times, lo)
+        return self._strong[n][i] if i < len(times) else None
+
+    def count_strong(self, n: str, lo: datetime, hi: datetime) -> int:
+        """Anomaly/log signals of ``n`` in ``[lo, hi)``."""
+        times = self._strong_at.get(n, [])
+        return bisect_left(times, hi) - bisect_left(times, lo)
+
+    def count_all(self, n: str, lo: datetime, hi: datetime) -> int:
+        times = self._all_at.get(n, [])
+        return bisect_left(times, hi) - bisect_left(times, lo)
+
     def onset_of(self, n: str, after: datetime | None = None) -> SignalEvent | None:
         """The component's first anomaly/log signal (else its first alert), at or after
-        ``after`` minus the skew tolerance."""
+        ``after`` minus the skew tolerance (``after`` None: from the incident horizon on)."""
+        lo = (after - self.cfg.skew) if after is not None else self.onset - self.cfg.horizon
+        first = self.first_strong(n, lo)
+        if first is not None:
+            return first
+        i = bisect_left(self._all_at.get(n, []), lo)
         sigs = self.signals.get(n, [])
-        if after is not None:
-            lo = after - self.cfg.skew
-            sigs = [s for s in sigs if s.at >= lo]
-        strong = [s for s in sigs if s.kind in _LOG_SIGNALS]
-        pool = strong or sigs
-        return pool[0] if pool else None
+        return sigs[i] if i < len(sigs) else None
 
     def strong_onset(self, n: str) -> datetime | None:
-        for s in self.signals.get(n, []):
-            if s.kind in _LOG_SIGNALS:
-                return s.at
-        return None
+        """The component's onset for this incident (see ``onsets``)."""
+        return self.onsets.get(n)
+
+    def earlier_deps(self, n: str, t: datetime) -> list[str]:
+        """Direct dependencies that turned anomalous shortly before ``t`` (within one
+        propagation delay, and more than ``order_tol`` before): they explain an anomaly of
+        ``n`` at ``t``."""
+        lo, hi = t - self.cfg.propagation, t - self.cfg.order_tol
+        return [d for d in self.deps(n) if self.count_strong(d, lo, hi) > 0]
+
+    def busy_deps(self, n: str, t: datetime) -> list[str]:
+        """Direct dependencies anomalous around ``t`` (one propagation delay either side)."""
+        lo, hi = t - self.cfg.propagation, t + self.cfg.propagation
+        return [d for d in self.deps(n) if self.count_strong(d, lo, hi) > 0]
+
+    def reaches_symptom(self, n: str, t: datetime) -> float:
+        """Whether an anomaly of ``n`` at ``t`` propagates to a symptom: walking up through
+        callers on the symptoms' dependency paths, each turns anomalous within one propagation
+        delay after the previous, up to a symptom whose own anomaly starts within one propagation
+        delay of the incident's onset (1.0; otherwise half the share of the path's hops that
+        were reached). A noisy component whose burst did not travel up to the
+        symptom gets a low value even when it sits on the path."""
+        if not self.path_to(n):
+            return 0.0
+        near = (self.onset - self.cfg.propagation, self.onset + self.cfg.propagation)
+        if n in self.symptoms:
+            return float(near[0] <= t <= near[1])
+        best_hops = len(self.path_to(n)) - 1
+        reached: dict[str, datetime] = {n: t}
+        frontier = [n]
+        best_depth = 0
+        depth = 0
+        while frontier:
+            depth += 1
+            nxt: list[str] = []
+            for b in frontier:
+                tb = reached[b]
+                for a in self.callers(b):
+                    if a in reached or not self.path_to(a):
+                        continue
+                    first = self.first_strong(a, tb - self.cfg.order_tol)
+                    if first is None or first.at > tb + self.cfg.propagation:
+                        continue
+                    if a in self.symptoms and near[0] <= first.at <= near[1]:
+                        return 1.0
+                    reached[a] = first.at
+                    nxt.append(a)
+                    best_depth = depth
+            frontier = nxt
+        return min(1.0, best_depth / best_hops) * 0.5 if best_hops else 0.0
+
+    def observed(self, n: str) -> bool:
+        """Whether the component has any anomaly or log signal in the view."""
+        return bool(self._strong_at.get(n))
+
+    def caller_proxy(self, n: str, lo: datetime) -> list[tuple[str, datetime, float]]:
+        """For an unobserved component: each direct caller's first anomaly at or after ``lo``,
+        with 1.0 when no other dependency of that caller explains it (else 0.0)."""
+        out: list[tuple[str, datetime, float]] = []
+        for a in self.callers(n):
+            first = self.first_strong(a, lo)
+            if first is None:
+                continue
+            others = [d for d in self.earlier_deps(a, first.at) if d != n]
+            out.append((a, first.at, 0.0 if others else 1.0))
+        return out
+
+    def caller_onsets(self, n: str, t: datetime) -> list[datetime]:
+        """First anomaly of each direct caller around ``t`` (from one propagation delay before
+        to ``follow_window`` after)."""
+        lo = t - self.cfg.propagation
+        hi = t + self.cfg.follow_window
+        out = []
+        for a in self.callers(n):
+            first = self.first_strong(a, lo)
+            if first is not None and first.at <= hi:
+                out.append(first.at)
+        return out
 
 
 def _exp_decay(delta: timedelta, tau: timedelta) -> float:
@@ -237,7 +417,9 @@ def _fmt(at: datetime) -> str:
 def _component_features(
     vg: ViewGraph, n: str, after: datetime | None
 ) -> tuple[dict[str, float], list[Evidence], tuple[str, ...]]:
-    """Features of component ``n`` (signals considered from ``after`` on, if given)."""
+    """Features of component ``n`` around its onset: the first anomaly/log signal after
+    ``after`` (a change's time, minus the skew tolerance) or, for ``after`` None, the
+    component's onset for this incident."""
     cfg = vg.cfg
     f: dict[str, float] = {}
     ev: list[Evidence] = []
@@ -248,34 +430,32 @@ def _component_features(
     f["path_len"] = 1.0 / len(path) if on_path else 0.0
     f["path_weight"] = vg.path_weight(n)
     f["coverage"] = vg.coverage(n)
-    lo = after - cfg.skew if after is not None else None
-    sigs = [s for s in vg.signals.get(n, []) if lo is None or s.at >= lo]
-    strong = [s for s in sigs if s.kind in _LOG_SIGNALS]
-    f["anomalous"] = float(bool(strong))
-    f["alert_only"] = float(bool(sigs) and not strong)
+    lo = (after - cfg.skew) if after is not None else vg.onset - cfg.horizon
+    first = vg.first_strong(n, lo)
+    t0 = first.at if first is not None else None
+    end = vg.view.window_end + timedelta(seconds=1)
+    f["anomalous"] = float(t0 is not None)
+    f["alert_only"] = float(t0 is None and vg.count_all(n, lo, end) > 0)
+    if t0 is not None:
+        hi = t0 + cfg.follow_window
+        episode = [s for s in vg.signals.get(n, []) if t0 <= s.at <= hi]
+    else:
+        episode = [s for s in vg.signals.get(n, []) if s.at >= lo]
+    strong = [s for s in episode if s.kind in _LOG_SIGNALS]
     mags = [abs(s.magnitude) for s in strong if s.magnitude is not None]
     f["magnitude"] = math.tanh(max(mags) / 10.0) if mags else (0.3 if strong else 0.0)
-    f["loudness"] = min(1.0, math.log1p(len(sigs)) / math.log1p(20))
-    first = vg.onset_of(n, after)
-    t0 = vg.strong_onset(n) if after is None else (first.at if first and strong else None)
+    f["loudness"] = min(1.0, math.log1p(len(episode)) / math.log1p(20))
     if t0 is not None:
-        # onset order: dependencies that turned anomalous earlier suggest n is a victim
-        earlier_deps = [
-            d
-            for d in vg.descendants(n)
-            if (od := vg.strong_onset(d)) is not None and od < t0 - cfg.skew
-        ]
-        f["root_onset"] = 0.0 if earlier_deps else 1.0
-        f["victim"] = float(bool(earlier_deps) and bool(strong or after is None))
-        callers = [a for a in vg.ancestors(n) if vg.strong_onset(a) is not None]
-        if callers:
-            follow = [a for a in callers if (vg.strong_onset(a) or t0) >= t0 - cfg.skew]
-            f["callers_follow"] = len(follow) / len(callers)
-        else:
-            f["callers_follow"] = 0.5
-        f["deepest"] = float(not any(vg.strong_onset(d) is not None for d in vg.descendants(n)))
+        # onset order: a direct dependency that turned bad just before suggests n is a victim
+        earlier = vg.earlier_deps(n, t0)
+        f["root_onset"] = 0.0 if earlier else 1.0
+        f["victim"] = float(bool(earlier))
+        f["deepest"] = float(not vg.busy_deps(n, t0))
+        f["reaches_symptom"] = vg.reaches_symptom(n, t0)
+        callers = vg.caller_onsets(n, t0)
+        follow = [a for a in callers if a >= t0 - cfg.order_tol]
+        f["callers_follow"] = len(follow) / len(callers) if callers else 0.5
         if f["root_onset"] and callers:
-            later = sorted((vg.strong_onset(a) or t0) for a in callers)
             ev.append(
                 Evidence(
                     kind="onset_order",
@@ -283,7 +463,7 @@ def _component_features(
                     at=t0,
                     summary=f"{n} turned anomalous at {_fmt(t0)}, before its dependencies; "
                     f"{len(follow)}/{len(callers)} anomalous callers followed "
-                    f"(first at {_fmt(later[0])})",
+                    f"(first at {_fmt(min(callers))})",
                     source=first.source if first else None,
                     source_ref=first.source_ref if first else None,
                     weight=f["root_onset"],
@@ -294,7 +474,7 @@ def _component_features(
         f["root_onset"] = 0.0
         f["callers_follow"] = 0.0
         f["deepest"] = 0.0
-    for s in (strong or sigs)[:3]:
+    for s in (strong or episode)[:3]:
         ev.append(
             Evidence(
                 kind=s.kind,
@@ -340,9 +520,23 @@ def change_features(
         cf, cev, path = _component_features(vg, service, change.at)
         f.update(cf)
         ev.extend(cev)
-        first = vg.onset_of(service, change.at)
-        if first is not None and first.kind in _LOG_SIGNALS:
+        first = vg.first_strong(service, change.at - cfg.skew)
+        if first is not None:
             f["anomaly_after_change"] = _exp_decay(first.at - change.at, cfg.tau_component)
+            f["change_explains"] = (
+                f["anomaly_after_change"] * f["root_onset"] * f.get("reaches_symptom", 0.0)
+            )
+        elif not vg.observed(service):
+            # no anomaly or log signal at all (no metrics): its direct callers stand in
+            proxies = vg.caller_proxy(service, change.at - cfg.skew)
+            if proxies:
+                f["unobserved_proxy"] = 1.0
+                f["change_explains"] = cfg.proxy_discount * max(
+                    _exp_decay(at - change.at, cfg.tau_component)
+                    * root
+                    * vg.reaches_symptom(caller, at)
+                    for caller, at, root in proxies
+                )
         new_tpl = [
             s
             for s in vg.signals.get(service, [])
@@ -350,12 +544,11 @@ def change_features(
             and change.at - cfg.skew <= s.at <= change.at + cfg.follow_window
         ]
         f["new_template_after_change"] = float(bool(new_tpl))
-        before = [
-            s
-            for s in vg.signals.get(service, [])
-            if s.kind in _LOG_SIGNALS and s.at < change.at - cfg.skew
-        ]
-        f["anomalous_before_change"] = float(bool(before))
+        # before/after comparison: anomalies in the same span before and after the change
+        # (an isolated old blip matters little; a component already failing matters a lot)
+        before = vg.count_strong(service, change.at - cfg.compare_window, change.at - cfg.skew)
+        after = vg.count_strong(service, change.at - cfg.skew, change.at + cfg.compare_window)
+        f["anomalous_before_change"] = before / (before + after) if before else 0.0
     else:
         f["no_service"] = 1.0
     gap = vg.onset - change.at
@@ -365,9 +558,7 @@ def change_features(
     else:
         f["change_to_onset"] = _exp_decay(gap, cfg.tau_onset)
     sym_first = [
-        t
-        for s in vg.symptoms
-        if (sig := vg.onset_of(s, change.at)) is not None and (t := sig.at) is not None
+        sig.at for s in vg.symptoms if (sig := vg.first_strong(s, change.at - cfg.skew)) is not None
     ]
     if sym_first:
         f["change_to_symptom"] = _exp_decay(min(sym_first) - change.at, cfg.tau_symptom)
@@ -420,8 +611,10 @@ def build_candidates(
     changes = sorted(view.changes, key=lambda c: c.at)
     out: list[CandidateFeatures] = []
     changed_at: dict[str, list[datetime]] = defaultdict(list)
+    change_times = [c.at for c in changes]
+    n_before_cut = bisect_right(change_times, onset_cut)
     for i, ch in enumerate(changes):
-        later = sum(1 for c in changes[i + 1 :] if c.at <= onset_cut)
+        later = max(0, n_before_cut - (i + 1))
         options: list[tuple[dict[str, float], list[Evidence], tuple[str, ...], str | None]] = []
         services: Iterable[str | None] = ch.services or (None,)
         for svc in services:
@@ -446,9 +639,22 @@ def build_candidates(
         f.update({"is_change": 0.0, **_kind_features("service")})
         t0 = vg.strong_onset(n)
         if t0 is not None:
+            # a change on it, or on a direct dependency without signals of its own, shortly
+            # before its onset explains its anomaly better than a fault of its own
+            near = [n, *(d for d in vg.g.successors(n) if not vg.observed(d))] if n in vg.g else [n]
             f["explained_by_change"] = float(
-                any(t0 - cfg.tau_onset <= at <= t0 + cfg.skew for at in changed_at.get(n, []))
+                any(
+                    t0 - cfg.tau_onset <= at <= t0 + cfg.skew
+                    for m in near
+                    for at in changed_at.get(m, [])
+                )
             )
+        f["root_explains"] = (
+            f["root_onset"]
+            * f["deepest"]
+            * f.get("reaches_symptom", 0.0)
+            * (1.0 - f.get("explained_by_change", 0.0))
+        )
         f["change_to_onset"] = 0.0
         comp = view.components.get(n)
         out.append(

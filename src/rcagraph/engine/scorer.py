@@ -43,31 +43,41 @@ from rcagraph.engine.result import Candidate, Evidence, Ranking
 from rcagraph.engine.view import IncidentView
 
 DEFAULT_WEIGHTS: dict[str, float] = {
+    # what explains the symptom: a root anomaly that follows the change / has no earlier
+    # dependency anomaly, and travels up to the symptom at the incident's onset
+    "change_explains": 4.0,
+    "root_explains": 3.5,
+    "reaches_symptom": 1.0,
+    "root_onset": 0.5,
+    "deepest": 0.5,
+    "callers_follow": 0.5,
+    # timing of the change
     "is_change": 0.5,
-    "anomalous": 1.0,
-    "anomaly_after_change": 3.0,
+    "anomaly_after_change": 1.0,
     "new_template_after_change": 1.0,
     "change_to_onset": 1.0,
     "change_to_symptom": 0.5,
-    "root_onset": 1.5,
-    "callers_follow": 0.5,
-    "deepest": 1.5,
+    "recency": 0.2,
+    # position and size
+    "anomalous": 0.5,
     "coverage": 1.0,
     "path_len": 0.5,
     "path_weight": 0.5,
     "magnitude": 0.5,
     "loudness": 0.2,
+    # change attributes
     "first_deploy": 0.3,
     "rollout_share": 0.2,
-    "recency": 0.5,
+    "rollback": -0.5,
+    # learned priors (0 until fitted)
     "prior_service_kind": 2.0,
     "prior_kind": 1.0,
+    # contrary evidence
     "anomalous_before_change": -2.5,
     "change_after_onset": -3.0,
     "explained_by_change": -3.0,
     "alert_only": -0.5,
-    "victim": -2.0,
-    "rollback": -0.5,
+    "victim": -3.0,
 }
 
 

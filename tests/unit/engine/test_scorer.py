@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rcagraph.engine.base import Ranker, Truth
 from rcagraph.engine.features import FEATURE_NAMES, FeatureConfig, ViewGraph, build_candidates
 from rcagraph.engine.scorer import DefaultScorer, ScorerConfig
@@ -67,10 +69,10 @@ def test_onset_order_features() -> None:
 
 
 def test_change_after_anomaly_is_not_the_cause() -> None:
-    # cart was already anomalous 20 min before its deploy
+    # cart was already anomalous (and its callers followed) before its deploy
     view = shop_view(
-        changes=[chg("late", "deploy", ("cart",), -5)],
-        signals=[sig("cart", -25), sig("checkout", -20), sig("frontend", -2)],
+        changes=[chg("late", "deploy", ("cart",), -4)],
+        signals=[sig("cart", -7), sig("checkout", -5.5), sig("frontend", -3)],
     )
     cands = {c.change_id: c for c in build_candidates(view)}
     assert cands["late"].features["anomalous_before_change"] == 1.0
@@ -126,3 +128,91 @@ def test_fit_adds_priors_and_calibration(tmp_path) -> None:  # type: ignore[no-u
     a = scorer.rank(bad_deploy_view())
     b = again.rank(bad_deploy_view())
     assert [c.confidence for c in a.candidates] == [c.confidence for c in b.candidates]
+
+
+def test_clock_skew_anomaly_just_before_change_counts_as_after() -> None:
+    # the deploy's clock runs 60 s late: cart's anomaly appears 1 min "before" the deploy
+    view = shop_view(
+        changes=[
+            chg("dep-cart", "deploy", ("cart",), -7),
+            chg("cfg-pay", "config", ("payment",), -30),
+        ],
+        signals=[sig("cart", -8), sig("checkout", -6), sig("frontend", -3)],
+    )
+    cands = {c.change_id: c for c in build_candidates(view)}
+    f = cands["dep-cart"].features
+    assert f["anomaly_after_change"] > 0.9 and f["anomalous_before_change"] == 0.0
+    assert f["change_explains"] > 0.9
+    # beyond the tolerance it is no longer "after"
+    late = shop_view(
+        changes=[chg("dep-cart", "deploy", ("cart",), -4)],
+        signals=[sig("cart", -8), sig("checkout", -6), sig("frontend", -1)],
+    )
+    f_late = {c.change_id: c for c in build_candidates(late)}["dep-cart"].features
+    assert f_late["anomalous_before_change"] == 1.0 and f_late["change_explains"] == 0.0
+    assert DefaultScorer().rank(view).candidates[0].change_id == "dep-cart"
+
+
+def test_later_benign_deploy_on_a_caller_does_not_outrank_the_culprit() -> None:
+    # culprit on cart; a benign deploy on checkout lands between it and the onset, and
+    # checkout turns anomalous right after it — but only because cart did just before
+    view = shop_view(
+        changes=[
+            chg("dep-cart", "deploy", ("cart",), -9),
+            chg("dep-co", "deploy", ("checkout",), -6),
+        ],
+        signals=[sig("cart", -7), sig("checkout", -5), sig("frontend", -2)],
+    )
+    cands = {c.change_id: c for c in build_candidates(view)}
+    assert cands["dep-co"].features["victim"] == 1.0
+    assert cands["dep-co"].features["change_explains"] == 0.0
+    assert cands["dep-cart"].features["recency"] < cands["dep-co"].features["recency"]
+    ranking = DefaultScorer().rank(view)
+    assert ranking.candidates[0].change_id == "dep-cart"
+
+
+def test_service_fault_localised_past_a_noisy_dependency() -> None:
+    # redis fails (no change); payment, also on the symptom's path, has a burst of its own
+    # shortly before that does not travel up to the symptom
+    view = shop_view(
+        changes=[chg("dep-batch", "deploy", ("batch",), -30)],
+        signals=[
+            sig("payment", -15, mag=40),
+            sig("payment", -14, mag=40),
+            sig("redis", -6),
+            sig("cart", -4),
+            sig("checkout", -2.5),
+            sig("frontend", -1),
+        ],
+    )
+    cands = {(c.service, c.change_id): c for c in build_candidates(view)}
+    assert cands[("redis", None)].features["root_explains"] == 1.0
+    assert cands[("payment", None)].features["reaches_symptom"] < 0.5
+    assert cands[("cart", None)].features["victim"] == 1.0
+    top = DefaultScorer().rank(view).candidates[0]
+    assert (top.kind, top.service) == ("service", "redis")
+
+
+def test_unobserved_component_change_uses_its_callers() -> None:
+    # cart has no metrics or logs at all: its direct caller turning bad right after the
+    # config change stands in for it
+    view = shop_view(
+        changes=[
+            chg("cfg-cart", "config", ("cart",), -8),
+            chg("dep-pay", "deploy", ("payment",), -1),
+        ],
+        signals=[sig("checkout", -5), sig("frontend", -1)],
+    )
+    cands = {c.change_id: c for c in build_candidates(view)}
+    f = cands["cfg-cart"].features
+    assert f["unobserved_proxy"] == 1.0 and 0 < f["change_explains"] < 1.0
+    assert DefaultScorer().rank(view).candidates[0].change_id == "cfg-cart"
+
+
+def test_component_onset_ignores_episodes_before_the_horizon() -> None:
+    view = shop_view(signals=[sig("cart", -60), sig("cart", -5), sig("frontend", -1)])
+    vg = ViewGraph(view, FeatureConfig())
+    assert vg.strong_onset("cart") == view.incident.started_at - timedelta(minutes=5)
+    assert set(vg.deps("checkout")) == {"cart"}  # payment: no signals, nothing below it
+    # checkout has no anomaly of its own: frontend's dependencies are looked up through it
+    assert "cart" in vg.deps("frontend") and "checkout" not in vg.deps("frontend")
