@@ -766,14 +766,15 @@ def report(
         f"Sanity check: the planted change is ranked first in {hits}/{n} incidents "
         f"({hits / n:.0%}).",
         "",
-        "Why: the view holds every signal of the scope in the window (2 h before onset to "
-        "30 min after), not only those of the symptoms' neighbourhood; at 10^6 events over "
-        f"{DAYS} days that is ~{statistics.median(m.signals for m in main):.0f} signals on "
-        f"~{statistics.median(m.components for m in main):.0f} components, so extraction "
-        "reads them all and the scorer builds a component candidate for each (its "
-        "per-candidate ancestor/descendant walks dominate the score time). The same density "
-        "makes almost every component anomalous before the planted change, which is what the "
-        "low sanity hit rate reflects.",
+        f"Where the time goes (p50): extraction "
+        f"{statistics.median(m.extract_ms for m in main):.0f} ms, scoring "
+        f"{statistics.median(m.score_ms for m in main):.0f} ms. The view holds the signals of "
+        "the window (2 h before onset to 30 min after) that extraction returns, "
+        f"~{statistics.median(m.signals for m in main):.0f} per incident here, and the scorer "
+        "builds a candidate for every component with a signal or a change. At this synthetic "
+        f"density (10^6 events over {DAYS} days on log-normally noisy components) most "
+        "components already show anomalies before the planted change, which is what the low "
+        "sanity hit rate reflects: this benchmark measures latency, not accuracy.",
     ]
     return "\n".join(lines) + "\n"
 
