@@ -149,6 +149,37 @@ class LearnedRanker:
             candidates=candidates,
         )
 
+    def feature_matrix(self, examples: Sequence[tuple[IncidentView, Truth]]) -> tuple[Any, Any]:
+        """The rows the ranker scores for labelled incidents, and their labels (1 = the cause):
+        ``(X, y)`` with the columns of ``LEARNED_FEATURES``, e.g. for permutation importance."""
+        scfg = self.config.scorer
+        xs: list[Any] = []
+        ys: list[int] = []
+        for _, _, cands, hits in labelled_candidates(examples, scfg.feature_config(), self.priors):
+            if cands:
+                xs.append(_rows(cands, scfg)[1])
+                ys.extend(int(h) for h in hits)
+        if not xs:
+            return np.empty((0, len(LEARNED_FEATURES))), np.empty(0, dtype=int)
+        return np.vstack(xs), np.asarray(ys)
+
+    def feature_importances(self) -> dict[str, float]:
+        """The fitted model's own importances per feature (impurity importances of the
+        gradient-boosting model, or absolute coefficients of the logistic one), averaged over
+        the calibration folds."""
+        if self.model is None:
+            raise NotFittedError("the learned ranker must be fitted or loaded first")
+        fitted = [cc.estimator for cc in getattr(self.model, "calibrated_classifiers_", [])]
+        values = []
+        for est in fitted or [self.model]:
+            final = est.steps[-1][1] if hasattr(est, "steps") else est
+            if hasattr(final, "feature_importances_"):
+                values.append(np.asarray(final.feature_importances_, dtype=float))
+            else:
+                values.append(np.abs(np.asarray(final.coef_, dtype=float)).ravel())
+        mean = np.mean(values, axis=0)
+        return {name: float(v) for name, v in zip(LEARNED_FEATURES, mean, strict=True)}
+
     def save(self, path: Path) -> None:
         if self.model is None:
             raise NotFittedError("nothing to save: the learned ranker is not fitted")

@@ -41,6 +41,20 @@ def test_learned_fit_rank_save_load_round_trip(tmp_path: Path, model: str) -> No
     assert all(0.0 <= c.confidence <= 1.0 for c in r3.candidates)
 
 
+@pytest.mark.parametrize("model", ["gbdt", "logreg"])
+def test_learned_feature_matrix_and_importances(model: str) -> None:
+    examples = _examples()
+    ranker = LearnedRanker(LearnedConfig(model=model, n_estimators=30)).fit(examples)
+    x, y = ranker.feature_matrix(examples)
+    assert x.shape == (len(y), len(LEARNED_FEATURES))
+    assert 0 < int(y.sum()) < len(y)
+    importances = ranker.feature_importances()
+    assert list(importances) == list(LEARNED_FEATURES)
+    assert all(v >= 0 for v in importances.values()) and sum(importances.values()) > 0
+    with pytest.raises(NotFittedError):
+        LearnedRanker().feature_importances()
+
+
 def test_learned_needs_fit_and_labels(tmp_path: Path) -> None:
     with pytest.raises(NotFittedError):
         LearnedRanker().rank(bad_deploy_view())
