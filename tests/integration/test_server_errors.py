@@ -56,7 +56,7 @@ def test_java_older_than_17_is_refused(tmp_path: Path) -> None:
     from rcagraph.server.java import require_java
 
     java = tmp_path / "java"
-    java.write_text('#!/bin/sh\necho \'openjdk version "11.0.22" 2024-01-16\' >&2\n')
+    java.write_text("#!/bin/sh\necho 'openjdk version \"11.0.22\" 2024-01-16' >&2\n")
     java.chmod(java.stat().st_mode | stat.S_IEXEC)
     with pytest.raises(JavaMissingError, match="Java 11 found"):
         require_java(str(java))
