@@ -166,7 +166,7 @@ def extract_view(
 
     signals: list[SignalEvent] = []
     cols = read_columns(graph, q.SIGNALS, scope=scope, start=window_start, end=window_end)
-    for uid_, kind, service, at_s, at_ns, summary, metric, direction, mag, src, ref in cols[
+    for uid_, kind, service, at_s, at_ns, summary, metric, direction, mag, src, ref, sev in cols[
         "signals"
     ]:
         at = epoch_datetime(at_s, at_ns)
@@ -184,6 +184,7 @@ def extract_view(
                 magnitude=_float(mag),
                 source=src,
                 source_ref=ref,
+                severity=str(sev).upper() if sev else None,
             )
         )
         names.add(str(service))

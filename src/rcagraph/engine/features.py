@@ -26,6 +26,13 @@ root and no change explains its onset (``root_explains``). Times are compared wi
 tolerance; a component's onset for this incident is its first anomaly from ``horizon`` before
 the onset on, so old, unrelated blips in the 2 h lookback do not make it "anomalous before".
 
+Only *failure* signals mark an onset (:func:`is_failure_signal`): a new log template at an
+informational level (a deploy's own "starting version …" line) is kept in the view but is no
+anomaly. A component whose failure is a single one-point metric anomaly (a noise blip) is not
+``sustained``. Components without failure signals are looked through, one propagation delay per
+hop; a change on such a component borrows its best caller's onset features (discounted), and
+an alert on the component itself after the change supports it.
+
 Every feature is a number in [0, 1] (or a small signed prior) with a plain meaning, listed in
 :data:`FEATURES`. The dependency graph is a :mod:`networkx` digraph with edges from the
 dependent to what it needs, so walking *out* of a symptom walks towards its causes.
@@ -35,7 +42,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -62,7 +69,8 @@ FEATURES: dict[str, str] = {
     "anomalous": "the component shows a metric anomaly or log signal (after the change)",
     "anomaly_after_change": "exp(-Δ/10 min), Δ from the change to the component's first "
     "anomaly or log signal after it; 0 if none",
-    "new_template_after_change": "a new log template appears on the component within 30 min "
+    "new_template_after_change": "a new log template of a failure level (not INFO or lower) "
+    "appears on the component within 30 min "
     "after the change",
     "change_to_onset": "exp(-Δ/30 min), Δ from the change to the incident's onset "
     "(changes after onset beyond the clock-skew tolerance get 0)",
@@ -79,7 +87,13 @@ FEATURES: dict[str, str] = {
     "the symptom (for a component without signals: its first anomalous caller, discounted)",
     "root_explains": "for a component candidate: root_onset × deepest × reaches_symptom, "
     "unless a change explains its onset",
-    "unobserved_proxy": "the changed component has no signals; its callers stood in",
+    "unobserved_proxy": "the changed component has no anomaly or log signal; its best direct "
+    "caller stood in (discounted) for anomalous, anomaly_after_change, root_onset, deepest, "
+    "reaches_symptom and sustained",
+    "alert_after_change": "an alert fired on the changed component within 30 min after the "
+    "change while it has no anomaly or log signal (its own monitoring saw the failure)",
+    "sustained": "the component's failure persists: a log burst, an error-level new template, "
+    "or metric anomalies at two distinct times within 5 min of its onset (0: a one-point blip)",
     "victim": "the component is anomalous but a dependency of it turned anomalous earlier",
     "deepest": "no dependency of the component shows anomalies (the deepest anomalous one)",
     "explained_by_change": "for a component candidate: a change on it (or on a direct "
@@ -97,6 +111,19 @@ FEATURES: dict[str, str] = {
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 
 _LOG_SIGNALS = ("metric_anomaly", "log_burst", "new_log_template")
+#: log levels that do not report a failure: a new template at one of these levels (a deploy's
+#: "starting version …" line, a new request path) is kept in the view but is no anomaly
+INFORMATIONAL_LEVELS = frozenset({"TRACE", "DEBUG", "INFO", "NOTICE"})
+
+
+def is_failure_signal(s: SignalEvent) -> bool:
+    """An anomaly or log signal that reports a failure (the "strong" signals of onsets):
+    metric anomalies, log bursts and new log templates — unless the template's level is
+    informational (a deploy's own start-up line is not evidence that it broke anything)."""
+    if s.kind not in _LOG_SIGNALS:
+        return False
+    return not (s.kind == "new_log_template" and (s.severity or "") in INFORMATIONAL_LEVELS)
+
 
 #: scores a (change, component) option, to choose where a multi-component change acts
 Placement = Callable[[Mapping[str, float]], float]
@@ -124,6 +151,7 @@ class FeatureConfig:
     order_tol: timedelta = timedelta(seconds=30)
     compare_window: timedelta = timedelta(minutes=15)
     proxy_discount: float = 0.7
+    sustain_window: timedelta = timedelta(minutes=5)
 
 
 @dataclass(slots=True)
@@ -232,7 +260,7 @@ class ViewGraph:
         self._strong_at: dict[str, list[datetime]] = {}
         self._all_at: dict[str, list[datetime]] = {}
         for n, sigs in self.signals.items():
-            strong = [s for s in sigs if s.kind in _LOG_SIGNALS]
+            strong = [s for s in sigs if is_failure_signal(s)]
             self._strong[n] = strong
             self._strong_at[n] = [s.at for s in strong]
             self._all_at[n] = [s.at for s in sigs]
@@ -246,6 +274,8 @@ class ViewGraph:
                 self.onsets[n] = first.at
         self._deps: dict[str, tuple[str, ...]] = {}
         self._callers: dict[str, tuple[str, ...]] = {}
+        self._hops: dict[tuple[str, str], int] = {}
+        self._reach: dict[tuple[str, datetime], float] = {}
 
     # -- structure --------------------------------------------------------------------------
 
@@ -256,18 +286,24 @@ class ViewGraph:
             return ()
         step = self.g.successors if down else self.g.predecessors
         out: dict[str, None] = {}
-        frontier = [(m, 0) for m in step(n)]
+        frontier = deque((m, 0) for m in step(n))
         seen = {n}
-        while frontier:
-            m, extra = frontier.pop()
+        while frontier:  # breadth first: the fewest hops to each observed neighbour
+            m, extra = frontier.popleft()
             if m in seen:
                 continue
             seen.add(m)
             if self._strong_at.get(m) or extra >= 2:
                 out[m] = None
+                self._hops[(m, n) if down else (n, m)] = extra + 1
             else:
                 frontier.extend((k, extra + 1) for k in step(m))
         return tuple(out)
+
+    def hops(self, dep: str, caller: str) -> int:
+        """Dependency hops from ``caller`` to its observed neighbour ``dep`` (1 when direct;
+        more when components without signals were looked through)."""
+        return self._hops.get((dep, caller), 1)
 
     def deps(self, n: str) -> tuple[str, ...]:
         if n not in self._deps:
@@ -347,7 +383,13 @@ class ViewGraph:
         delay after the previous, up to a symptom whose own anomaly starts within one propagation
         delay of the incident's onset (1.0; otherwise half the share of the path's hops that
         were reached). A noisy component whose burst did not travel up to the
-        symptom gets a low value even when it sits on the path."""
+        symptom gets a low value even when it sits on the path. Memoised per (n, t)."""
+        key = (n, t)
+        if key not in self._reach:
+            self._reach[key] = self._reaches_symptom(n, t)
+        return self._reach[key]
+
+    def _reaches_symptom(self, n: str, t: datetime) -> float:
         if not self.path_to(n):
             return 0.0
         near = (self.onset - self.cfg.propagation, self.onset + self.cfg.propagation)
@@ -367,7 +409,8 @@ class ViewGraph:
                     if a in reached or not self.path_to(a):
                         continue
                     first = self.first_strong(a, tb - self.cfg.order_tol)
-                    if first is None or first.at > tb + self.cfg.propagation:
+                    # one propagation delay per hop (components without signals in between)
+                    if first is None or first.at > tb + self.cfg.propagation * self.hops(b, a):
                         continue
                     if a in self.symptoms and near[0] <= first.at <= near[1]:
                         return 1.0
@@ -376,6 +419,44 @@ class ViewGraph:
                     best_depth = depth
             frontier = nxt
         return min(1.0, best_depth / best_hops) * 0.5 if best_hops else 0.0
+
+    def sustained(self, n: str, t: datetime) -> float:
+        """Whether the failure starting at ``t`` on ``n`` persists: a log burst or an error-level
+        new template (episodes in themselves), or metric anomalies at two distinct times within
+        ``sustain_window`` (1.0); a single one-point anomaly — a noise blip — gives 0.0."""
+        i = bisect_left(self._strong_at.get(n, []), t)
+        hi = t + self.cfg.sustain_window
+        times: set[datetime] = set()
+        for s in self._strong.get(n, [])[i:]:
+            if s.at > hi:
+                break
+            if s.kind != "metric_anomaly":
+                return 1.0
+            times.add(s.at)
+            if len(times) >= 2:
+                return 1.0
+        return 0.0
+
+    def episode_reaches_symptom(self, n: str, t0: datetime, limit: int = 5) -> float:
+        """:meth:`reaches_symptom` from the best of the first ``limit`` distinct failure-signal
+        times of ``n``'s episode starting at ``t0`` (within ``sustain_window`` of it, and up to
+        the onset plus one propagation delay): a weak first anomaly (a partial rollout) may be
+        followed by the stronger one that travelled up."""
+        times = self._strong_at.get(n, [])
+        i = bisect_left(times, t0)
+        hi = max(t0, min(self.onset + self.cfg.propagation, t0 + self.cfg.sustain_window))
+        seen: list[datetime] = []
+        for at in times[i:]:
+            if at > hi or len(seen) >= limit:
+                break
+            if not seen or at != seen[-1]:
+                seen.append(at)
+        best = 0.0
+        for at in seen or [t0]:
+            best = max(best, self.reaches_symptom(n, at))
+            if best >= 1.0:
+                break
+        return best
 
     def observed(self, n: str) -> bool:
         """Whether the component has any anomaly or log signal in the view."""
@@ -441,7 +522,7 @@ def _component_features(
         episode = [s for s in vg.signals.get(n, []) if t0 <= s.at <= hi]
     else:
         episode = [s for s in vg.signals.get(n, []) if s.at >= lo]
-    strong = [s for s in episode if s.kind in _LOG_SIGNALS]
+    strong = [s for s in episode if is_failure_signal(s)]
     mags = [abs(s.magnitude) for s in strong if s.magnitude is not None]
     f["magnitude"] = math.tanh(max(mags) / 10.0) if mags else (0.3 if strong else 0.0)
     f["loudness"] = min(1.0, math.log1p(len(episode)) / math.log1p(20))
@@ -451,7 +532,8 @@ def _component_features(
         f["root_onset"] = 0.0 if earlier else 1.0
         f["victim"] = float(bool(earlier))
         f["deepest"] = float(not vg.busy_deps(n, t0))
-        f["reaches_symptom"] = vg.reaches_symptom(n, t0)
+        f["reaches_symptom"] = vg.episode_reaches_symptom(n, t0)
+        f["sustained"] = vg.sustained(n, t0)
         callers = vg.caller_onsets(n, t0)
         follow = [a for a in callers if a >= t0 - cfg.order_tol]
         f["callers_follow"] = len(follow) / len(callers) if callers else 0.5
@@ -527,20 +609,40 @@ def change_features(
                 f["anomaly_after_change"] * f["root_onset"] * f.get("reaches_symptom", 0.0)
             )
         elif not vg.observed(service):
-            # no anomaly or log signal at all (no metrics): its direct callers stand in
+            # no anomaly or log signal at all (no metrics): its direct callers stand in, the
+            # best one (discounted) for the component's own onset features
             proxies = vg.caller_proxy(service, change.at - cfg.skew)
             if proxies:
                 f["unobserved_proxy"] = 1.0
-                f["change_explains"] = cfg.proxy_discount * max(
-                    _exp_decay(at - change.at, cfg.tau_component)
-                    * root
-                    * vg.reaches_symptom(caller, at)
+                best = max(
+                    (
+                        _exp_decay(at - change.at, cfg.tau_component),
+                        root,
+                        vg.reaches_symptom(caller, at),
+                        caller,
+                        at,
+                    )
                     for caller, at, root in proxies
                 )
+                near, root, reach, caller, at = best
+                d = cfg.proxy_discount
+                f["change_explains"] = d * near * root * reach
+                f["anomalous"] = d
+                f["anomaly_after_change"] = d * near
+                f["root_onset"] = d * root
+                f["deepest"] = d * root
+                f["reaches_symptom"] = d * reach
+                f["sustained"] = d * vg.sustained(caller, at)
+            # an alert on the component itself after the change: its own monitoring saw it
+            alerts = vg.count_all(service, change.at - cfg.skew, change.at + cfg.follow_window)
+            if alerts:
+                f["alert_after_change"] = 1.0
+                f["alert_only"] = 0.0
         new_tpl = [
             s
             for s in vg.signals.get(service, [])
             if s.kind == "new_log_template"
+            and is_failure_signal(s)
             and change.at - cfg.skew <= s.at <= change.at + cfg.follow_window
         ]
         f["new_template_after_change"] = float(bool(new_tpl))

@@ -79,7 +79,8 @@ ORDER BY c.at
 #: signal labels. Columnar: one record holding one list per signal, in time order (ties by
 #: uid), read without the driver's per-record overhead (:func:`~rcagraph.engine.extract.
 #: read_columns`); times as in :data:`CHANGES`. Columns: uid, kind, service, at_s, at_ns,
-#: summary, metric, direction, magnitude, source, source_ref.
+#: summary, metric, direction, magnitude, source, source_ref, severity (the log level of a log
+#: event's template, None for anomalies and alerts).
 SIGNALS = Query(
     "engine.signals",
     """
@@ -99,7 +100,10 @@ RETURN collect([
     ELSE 'alert'
   END,
   service, e.at.epochSeconds, e.at.nanosecond, coalesce(e.summary, e.name, e.kind), e.metric,
-  e.direction, coalesce(e.magnitude, e.baseline_ratio), e.source, e.source_ref
+  e.direction, coalesce(e.magnitude, e.baseline_ratio), e.source, e.source_ref,
+  CASE WHEN e:LogEvent
+    THEN head([(e)-[:OF_TEMPLATE]->(t:LogTemplate {scope: $scope}) | t.severity])
+  END
 ]) AS signals
 """,
 )

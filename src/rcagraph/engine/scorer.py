@@ -51,6 +51,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "root_onset": 0.5,
     "deepest": 0.5,
     "callers_follow": 0.5,
+    "sustained": 1.0,
+    "alert_after_change": 0.5,
     # timing of the change
     "is_change": 0.5,
     "anomaly_after_change": 1.0,

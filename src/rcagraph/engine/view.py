@@ -83,6 +83,7 @@ class SignalEvent:
     magnitude: float | None = None  # robust z or baseline ratio
     source: str | None = None
     source_ref: str | None = None
+    severity: str | None = None  # log level of a log signal's template (INFO, ERROR, ...)
 
 
 @dataclass(slots=True)

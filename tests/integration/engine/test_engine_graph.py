@@ -123,3 +123,32 @@ def test_extract_rank_write_back_and_scope_isolation(rca: RcaGraph) -> None:
         Query("test.engine.count", "MATCH (h:Hypothesis) RETURN count(h) AS n")
     )
     assert n == len(ranking.candidates)
+
+
+_LOGS = Query(
+    "test.engine.logs",
+    """
+MATCH (c:Component {scope: $scope, name: 'payment'})
+MERGE (tp:LogTemplate {uid: $scope + '|LogTemplate|start'})
+  SET tp.scope = $scope, tp.template = 'starting payment version <*>', tp.severity = 'INFO'
+MERGE (e:LogEvent:Event {uid: $scope + '|LogEvent|start'})
+  SET e.scope = $scope, e.kind = 'new_template', e.service = 'payment', e.at = $at
+MERGE (e)-[:OF_TEMPLATE]->(tp)
+MERGE (e)-[:OBSERVED_ON]->(c)
+MERGE (b:LogEvent:Event {uid: $scope + '|LogEvent|burst'})
+  SET b.scope = $scope, b.kind = 'error_burst', b.service = 'payment', b.at = $at
+MERGE (b)-[:OBSERVED_ON]->(c)
+""",
+)
+
+
+def test_extract_reads_the_log_level_of_a_new_template(rca: RcaGraph) -> None:
+    seed(rca, "bundle:A", "INC-A", "cart")
+    rca.graph.write(_LOGS, scope="bundle:A", at=t(-9))
+    view = extract_view(rca.graph, "INC-A", "bundle:A")
+    logs = {s.kind: s for s in view.signals if s.service == "payment"}
+    assert logs["new_log_template"].severity == "INFO"
+    assert logs["log_burst"].severity is None  # no template: level unknown
+    assert all(s.severity is None for s in view.signals if s.kind == "metric_anomaly")
+    # the payment deploy's start line is no failure: cart's deploy still ranks first
+    assert rca.rank("INC-A", "bundle:A").candidates[0].change_id == "dep-cart"

@@ -1,0 +1,118 @@
+"""Evidence refinements: informational log templates, looked-through hops, unobserved changed
+components, sustained failures and partial rollouts whose first anomaly is weak."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rcagraph.engine.features import (
+    CandidateFeatures,
+    FeatureConfig,
+    ViewGraph,
+    build_candidates,
+    is_failure_signal,
+)
+from rcagraph.engine.scorer import DefaultScorer
+from rcagraph.engine.view import IncidentView
+
+from .views import chg, shop_view, sig, t
+
+
+def _change(view: IncidentView, change_id: str) -> CandidateFeatures:
+    return next(c for c in build_candidates(view) if c.change_id == change_id)
+
+
+def test_informational_new_template_is_not_a_failure_signal() -> None:
+    start_line = replace(sig("payment", -2.5, "new_log_template"), severity="INFO")
+    error_tpl = replace(start_line, uid="s|err", severity="ERROR")
+    assert not is_failure_signal(start_line)
+    assert is_failure_signal(error_tpl)
+    assert is_failure_signal(replace(start_line, severity=None))  # unknown level: counts
+    assert not is_failure_signal(sig("payment", -2, "alert"))
+    base = [sig("cart", -8), sig("cart", -7), sig("checkout", -5), sig("frontend", -2)]
+    changes = [
+        chg("dep-cart", "deploy", ("cart",), -10),
+        chg("dep-pay", "deploy", ("payment",), -3),
+    ]
+    info_view = shop_view(changes=changes, signals=[*base, start_line])
+    assert not ViewGraph(info_view, FeatureConfig()).observed("payment")
+    info = _change(info_view, "dep-pay")
+    assert info.features["unobserved_proxy"] == 1.0  # its callers stand in, discounted
+    assert info.features["new_template_after_change"] == 0.0
+    err = _change(shop_view(changes=changes, signals=[*base, error_tpl]), "dep-pay")
+    assert err.features["anomalous"] == 1.0
+    assert err.features["unobserved_proxy"] == 0.0
+    assert err.features["new_template_after_change"] == 1.0
+    top = DefaultScorer().rank(shop_view(changes=changes, signals=[*base, start_line]))
+    assert top.candidates[0].change_id == "dep-cart"
+
+
+def test_reaches_symptom_allows_one_delay_per_looked_through_hop() -> None:
+    # checkout has alerts only: cart → (checkout) → frontend is two hops, 5.5 min apart
+    view = shop_view(signals=[sig("cart", -7), sig("checkout", -4, "alert"), sig("frontend", -1.5)])
+    vg = ViewGraph(view, FeatureConfig())
+    assert vg.callers("cart") == ("frontend",)
+    assert vg.hops("cart", "frontend") == 2
+    assert vg.reaches_symptom("cart", t(-7)) == 1.0
+    # a direct caller still gets one delay only
+    direct = shop_view(signals=[sig("cart", -7), sig("checkout", -1.5), sig("frontend", -1)])
+    assert ViewGraph(direct, FeatureConfig()).reaches_symptom("cart", t(-7)) < 1.0
+
+
+def test_unobserved_changed_component_takes_its_callers_features_and_own_alerts() -> None:
+    view = shop_view(
+        changes=[chg("cfg-checkout", "config", ("checkout",), -6)],
+        signals=[
+            sig("frontend", -3.5),
+            sig("frontend", -2.5),
+            sig("checkout", -2, "alert"),
+            sig("payment", -4),  # a one-point blip on another dependency
+        ],
+    )
+    c = _change(view, "cfg-checkout")
+    d = FeatureConfig().proxy_discount
+    assert c.features["unobserved_proxy"] == 1.0
+    assert c.features["anomalous"] == d
+    assert c.features["root_onset"] == d
+    assert c.features["reaches_symptom"] == d
+    assert c.features["sustained"] == d
+    assert c.features["alert_after_change"] == 1.0
+    assert c.features["alert_only"] == 0.0
+    assert DefaultScorer().rank(view).candidates[0].change_id == "cfg-checkout"
+
+
+def test_sustained_tells_a_fault_from_a_one_point_blip() -> None:
+    view = shop_view(
+        signals=[
+            sig("cart", -8),
+            sig("payment", -8),
+            sig("payment", -7),
+            sig("redis", -8, "log_burst"),
+            sig("checkout", -8),
+            sig("checkout", 0),  # too late to be the same episode
+        ]
+    )
+    vg = ViewGraph(view, FeatureConfig())
+    assert vg.sustained("cart", t(-8)) == 0.0
+    assert vg.sustained("payment", t(-8)) == 1.0
+    assert vg.sustained("redis", t(-8)) == 1.0
+    assert vg.sustained("checkout", t(-8)) == 0.0
+
+
+def test_partial_rollout_whose_first_anomaly_is_weak_still_explains() -> None:
+    # a 20 % rollout: a weak anomaly a minute after the deploy, the stronger one that travels
+    # to the callers four minutes later
+    view = shop_view(
+        changes=[replace(chg("dep-cart", "deploy", ("cart",), -8), rollout_share=0.2)],
+        signals=[
+            sig("cart", -7, mag=4),
+            sig("cart", -3, mag=12),
+            sig("checkout", -1),
+            sig("frontend", 0),
+        ],
+    )
+    c = _change(view, "dep-cart")
+    assert c.features["reaches_symptom"] == 1.0
+    assert c.features["change_explains"] > 0.85
+    vg = ViewGraph(view, FeatureConfig())
+    assert vg.reaches_symptom("cart", t(-7)) < 1.0  # the first anomaly alone did not travel
