@@ -33,8 +33,10 @@ What each bundle gets:
   target time in every issue; ``attributes.at_inferred`` says so.
 * ``topology/edges.csv`` from ``graph.csv``.
 * ``metrics/metrics.csv`` (long form, epoch seconds): unless ``--baseline-rows 0``, the last N
-  rows of the scenario's ``noissue/metrics.csv`` (normal operation, recorded on other days: its
-  timestamps are the real ones, so there is a gap between baseline and issue window), then the
+  rows of the scenario's ``noissue/metrics.csv`` (normal operation, recorded on other days —
+  *after* the issues — so they are moved back by whole days, time of day, spacing and values
+  kept, to end before the issue window: a detector takes a series' leading part as its
+  baseline), then the
   issue's own ``metrics.csv`` — in one file, so each series is judged as a whole. The temporal
   scenarios have no ``noissue`` data here, so their series hold the issue window only. Metric
   names: ``latency`` (Average), ``latency_p50`` … ``latency_p99``, ``requests`` (Sum),
@@ -54,6 +56,7 @@ import argparse
 import csv
 import itertools
 import json
+import math
 import re
 import shlex
 from collections.abc import Iterable, Iterator
@@ -125,6 +128,35 @@ def wide_to_long(path: Path, last_rows: int | None = None) -> Iterator[tuple[str
             for comp, name, value in zip(components, names, row[1:], strict=True):
                 if value.strip():
                     yield ts, comp, name, value.strip()
+
+
+def retime_before(
+    rows: list[tuple[str, str, str, str]], start: float
+) -> list[tuple[str, str, str, str]]:
+    """The normal-operation rows, moved back by whole days (time of day, spacing and values
+    kept) to the latest days on which they end before ``start``, the issue window's first
+    sample — unless they already end before it.
+
+    The dataset recorded normal operation on days *after* the issues (April issues, August and
+    September ``noissue`` data). A detector reads a series in time order and takes its leading
+    part as the baseline, so with the real timestamps the issue window would lead the series and
+    be judged against itself. Only the days move: the rows stay "normal operation on another
+    day", and their own small ups and downs stay out of the incident's lookback.
+    """
+    if not rows:
+        return rows
+    times = sorted({float(r[0]) for r in rows})
+    if times[-1] < start:
+        return rows
+    offset = -_DAY * (math.floor((times[-1] - start) / _DAY) + 1)
+    return [(_epoch_text(float(ts) + offset), comp, name, v) for ts, comp, name, v in rows]
+
+
+_DAY = 86400.0
+
+
+def _epoch_text(epoch: float) -> str:
+    return f"{epoch:.1f}"
 
 
 def first_timestamp(path: Path) -> float:
@@ -254,8 +286,12 @@ def convert_issue(
     normal = source / issue.scenario / "noissue" / "metrics.csv"
     if baseline_rows > 0 and normal.is_file():
         # one file, baseline first: a detector judges each series as a whole, so normal
-        # operation and the issue window must be one series
-        rows = itertools.chain(wide_to_long(normal, last_rows=baseline_rows), rows)
+        # operation and the issue window must be one series — and in time order, baseline
+        # first (see retime_before)
+        baseline = retime_before(
+            list(wide_to_long(normal, last_rows=baseline_rows)), first_timestamp(metrics_csv)
+        )
+        rows = itertools.chain(baseline, rows)
     write_csv(bundle / "metrics" / "metrics.csv", header, rows)
     (bundle / "README.md").write_text(CREDIT)
     return bundle

@@ -166,9 +166,9 @@ def extract_view(
 
     signals: list[SignalEvent] = []
     cols = read_columns(graph, q.SIGNALS, scope=scope, start=window_start, end=window_end)
-    for uid_, kind, service, at_s, at_ns, summary, metric, direction, mag, src, ref, sev in cols[
-        "signals"
-    ]:
+    for row in cols["signals"]:
+        uid_, kind, service, at_s, at_ns, summary, metric, direction, mag, src, ref, sev = row[:12]
+        end_s, end_ns = row[12:14]
         at = epoch_datetime(at_s, at_ns)
         if at is None or kind not in _SIGNAL_KINDS:
             continue
@@ -185,6 +185,7 @@ def extract_view(
                 source=src,
                 source_ref=ref,
                 severity=str(sev).upper() if sev else None,
+                end_at=epoch_datetime(end_s, end_ns) if end_s is not None else None,
             )
         )
         names.add(str(service))

@@ -51,6 +51,7 @@ import networkx as nx
 
 from rcagraph.engine.result import Evidence
 from rcagraph.engine.view import CauseKind, ChangeEvent, IncidentView, SignalEvent, cause_kind
+from rcagraph.loaders.metrics import signal_of
 
 #: every feature, in the order the learned ranker uses, with its meaning
 FEATURES: dict[str, str] = {
@@ -93,7 +94,8 @@ FEATURES: dict[str, str] = {
     "alert_after_change": "an alert fired on the changed component within 30 min after the "
     "change while it has no anomaly or log signal (its own monitoring saw the failure)",
     "sustained": "the component's failure persists: a log burst, an error-level new template, "
-    "or metric anomalies at two distinct times within 5 min of its onset (0: a one-point blip)",
+    "a metric anomaly spanning several points, or metric anomalies at two distinct times "
+    "within 5 min of its onset (0: a one-point blip)",
     "victim": "the component is anomalous but a dependency of it turned anomalous earlier",
     "deepest": "no dependency of the component shows anomalies (the deepest anomalous one)",
     "explained_by_change": "for a component candidate: a change on it (or on a direct "
@@ -116,12 +118,20 @@ _LOG_SIGNALS = ("metric_anomaly", "log_burst", "new_log_template")
 INFORMATIONAL_LEVELS = frozenset({"TRACE", "DEBUG", "INFO", "NOTICE"})
 
 
+#: the direction of a metric anomaly that is an improvement, not a failure, by signal class
+BENIGN_DIRECTION = {"latency": "down", "errors": "down", "availability": "up"}
+
+
 def is_failure_signal(s: SignalEvent) -> bool:
     """An anomaly or log signal that reports a failure (the "strong" signals of onsets):
     metric anomalies, log bursts and new log templates — unless the template's level is
-    informational (a deploy's own start-up line is not evidence that it broke anything)."""
+    informational (a deploy's own start-up line is not evidence that it broke anything), or the
+    metric anomaly moves its signal class the good way (latency or errors down, availability
+    up: an improvement, e.g. a day whose level happens to be better than the baseline's)."""
     if s.kind not in _LOG_SIGNALS:
         return False
+    if s.kind == "metric_anomaly" and s.metric and s.direction:
+        return BENIGN_DIRECTION.get(signal_of(s.metric)) != s.direction
     return not (s.kind == "new_log_template" and (s.severity or "") in INFORMATIONAL_LEVELS)
 
 
@@ -264,6 +274,7 @@ class ViewGraph:
             self._strong[n] = strong
             self._strong_at[n] = [s.at for s in strong]
             self._all_at[n] = [s.at for s in sigs]
+        self._declare_symptoms(view)
         # each component's own onset for this incident: its first anomaly/log signal from
         # ``horizon`` before the incident's onset on (older signals belong to other episodes)
         lo = self.onset - cfg.horizon
@@ -276,6 +287,30 @@ class ViewGraph:
         self._callers: dict[str, tuple[str, ...]] = {}
         self._hops: dict[tuple[str, str], int] = {}
         self._reach: dict[tuple[str, datetime], float] = {}
+
+    def _declare_symptoms(self, view: IncidentView) -> None:
+        """The incident declares its symptoms failing at its onset: a symptom without a
+        detected failure signal within one propagation delay of the onset (its metric's
+        deviation was too small for the detector, or it has no metrics) gets a declared one
+        there, so anomalies can still be traced up to it. The declared signal only takes part
+        in onset order and propagation; it is not a signal of the view (it makes no candidate
+        and no evidence)."""
+        lo, hi = self.onset - self.cfg.propagation, self.onset + self.cfg.propagation
+        for sym in self.symptoms:
+            times = self._strong_at.get(sym, [])
+            if bisect_right(times, hi) > bisect_left(times, lo):
+                continue
+            declared = SignalEvent(
+                uid=f"declared:{view.incident.id}:{sym}",
+                kind="metric_anomaly",
+                service=sym,
+                at=self.onset,
+                summary=f"{sym}: symptom declared by incident {view.incident.id}",
+            )
+            strong = [*self._strong.get(sym, []), declared]
+            strong.sort(key=lambda x: (x.at, x.uid))
+            self._strong[sym] = strong
+            self._strong_at[sym] = [x.at for x in strong]
 
     # -- structure --------------------------------------------------------------------------
 
@@ -422,15 +457,17 @@ class ViewGraph:
 
     def sustained(self, n: str, t: datetime) -> float:
         """Whether the failure starting at ``t`` on ``n`` persists: a log burst or an error-level
-        new template (episodes in themselves), or metric anomalies at two distinct times within
-        ``sustain_window`` (1.0); a single one-point anomaly — a noise blip — gives 0.0."""
+        new template (episodes in themselves), a metric anomaly whose episode spans more than
+        one point (its end after its start: a level shift, however coarse the sampling), or
+        metric anomalies at two distinct times within ``sustain_window`` (1.0); a single
+        one-point anomaly — a noise blip — gives 0.0."""
         i = bisect_left(self._strong_at.get(n, []), t)
         hi = t + self.cfg.sustain_window
         times: set[datetime] = set()
         for s in self._strong.get(n, [])[i:]:
             if s.at > hi:
                 break
-            if s.kind != "metric_anomaly":
+            if s.kind != "metric_anomaly" or (s.end_at is not None and s.end_at > s.at):
                 return 1.0
             times.add(s.at)
             if len(times) >= 2:
@@ -457,6 +494,18 @@ class ViewGraph:
             if best >= 1.0:
                 break
         return best
+
+    def strongest_at(self, n: str, lo: datetime, hi: datetime) -> datetime | None:
+        """Time of the largest-magnitude metric anomaly of ``n`` in ``[lo, hi]`` (earliest on
+        ties), None without one."""
+        times = self._strong_at.get(n, [])
+        best: tuple[float, datetime] | None = None
+        for s in self._strong.get(n, [])[bisect_left(times, lo) : bisect_right(times, hi)]:
+            if s.kind != "metric_anomaly" or s.magnitude is None:
+                continue
+            if best is None or abs(s.magnitude) > best[0]:
+                best = (abs(s.magnitude), s.at)
+        return best[1] if best else None
 
     def observed(self, n: str) -> bool:
         """Whether the component has any anomaly or log signal in the view."""
@@ -493,6 +542,10 @@ def _exp_decay(delta: timedelta, tau: timedelta) -> float:
 
 def _fmt(at: datetime) -> str:
     return at.strftime("%H:%M:%S")
+
+
+def _root_support(f: Mapping[str, float]) -> float:
+    return f["root_onset"] * f["deepest"] * f["reaches_symptom"]
 
 
 def _component_features(
@@ -533,6 +586,19 @@ def _component_features(
         f["victim"] = float(bool(earlier))
         f["deepest"] = float(not vg.busy_deps(n, t0))
         f["reaches_symptom"] = vg.episode_reaches_symptom(n, t0)
+        tp = vg.strongest_at(n, t0, vg.onset + cfg.propagation) if after is None else None
+        if tp is not None and tp != t0:
+            # a weak first anomaly (a small level offset) may precede the component's own
+            # strong one: judge the onset order at the strongest one too, keep the better
+            earlier_p = vg.earlier_deps(n, tp)
+            alt = {
+                "root_onset": 0.0 if earlier_p else 1.0,
+                "victim": float(bool(earlier_p)),
+                "deepest": float(not vg.busy_deps(n, tp)),
+                "reaches_symptom": vg.episode_reaches_symptom(n, tp),
+            }
+            if _root_support(alt) > _root_support(f):
+                f.update(alt)
         f["sustained"] = vg.sustained(n, t0)
         callers = vg.caller_onsets(n, t0)
         follow = [a for a in callers if a >= t0 - cfg.order_tol]

@@ -80,7 +80,8 @@ ORDER BY c.at
 #: uid), read without the driver's per-record overhead (:func:`~rcagraph.engine.extract.
 #: read_columns`); times as in :data:`CHANGES`. Columns: uid, kind, service, at_s, at_ns,
 #: summary, metric, direction, magnitude, source, source_ref, severity (the log level of a log
-#: event's template, None for anomalies and alerts).
+#: event's template, None for anomalies and alerts), end_s, end_ns (a metric anomaly's last
+#: point, None for other signals).
 SIGNALS = Query(
     "engine.signals",
     """
@@ -103,7 +104,8 @@ RETURN collect([
   e.direction, coalesce(e.magnitude, e.baseline_ratio), e.source, e.source_ref,
   CASE WHEN e:LogEvent
     THEN head([(e)-[:OF_TEMPLATE]->(t:LogTemplate {scope: $scope}) | t.severity])
-  END
+  END,
+  e.end_at.epochSeconds, e.end_at.nanosecond
 ]) AS signals
 """,
 )

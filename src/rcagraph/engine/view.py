@@ -84,6 +84,7 @@ class SignalEvent:
     source: str | None = None
     source_ref: str | None = None
     severity: str | None = None  # log level of a log signal's template (INFO, ERROR, ...)
+    end_at: datetime | None = None  # a metric anomaly's last point (its episode's end)
 
 
 @dataclass(slots=True)

@@ -152,3 +152,21 @@ def test_extract_reads_the_log_level_of_a_new_template(rca: RcaGraph) -> None:
     assert all(s.severity is None for s in view.signals if s.kind == "metric_anomaly")
     # the payment deploy's start line is no failure: cart's deploy still ranks first
     assert rca.rank("INC-A", "bundle:A").candidates[0].change_id == "dep-cart"
+
+
+_END_AT = Query(
+    "test.engine.end_at",
+    """
+MATCH (a:Anomaly {scope: $scope, service: 'cart'})
+SET a.end_at = a.at + duration({minutes: 10})
+""",
+)
+
+
+def test_extract_reads_the_end_of_a_metric_anomaly(rca: RcaGraph) -> None:
+    seed(rca, "bundle:A", "INC-A", "cart")
+    rca.graph.write(_END_AT, scope="bundle:A")
+    view = extract_view(rca.graph, "INC-A", "bundle:A")
+    cart = [s for s in view.signals if s.service == "cart"]
+    assert cart and all(s.end_at == s.at + timedelta(minutes=10) for s in cart)
+    assert all(s.end_at is None for s in view.signals if s.service != "cart")

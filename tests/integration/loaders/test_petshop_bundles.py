@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from bench.datasets.petshop import convert
+from bench.datasets.petshop import convert, retime_before
 
 from rcagraph.core import RcaGraph
 from rcagraph.graph import Query
@@ -66,3 +66,23 @@ def test_a_converted_bundle_loads(source: Path, rca: RcaGraph, tmp_path: Path) -
         id=truth["change_id"],
     )
     assert found == [{"service": truth["service"]}]
+
+
+def test_normal_operation_rows_move_back_by_whole_days_before_the_issue() -> None:
+    day = 86400.0
+    issue_start = 1_681_855_320.0  # 2023-04-18 22:02 UTC
+    later = [  # recorded months later, 5-min steps
+        ("1692784500.0", "a", "latency", "1"),
+        ("1692784800.0", "a", "latency", "2"),
+        ("1692784800.0", "b", "requests", "3"),
+    ]
+    moved = retime_before(later, issue_start)
+    times = [float(r[0]) for r in moved]
+    assert max(times) < issue_start
+    assert issue_start - max(times) < day  # the latest day on which they end before it
+    assert all((float(a[0]) - float(b[0])) % day == 0 for a, b in zip(later, moved, strict=True))
+    assert [r[1:] for r in moved] == [r[1:] for r in later]  # values and series unchanged
+    assert times[1] - times[0] == 300.0
+    earlier = [("1681800000.0", "a", "latency", "1")]
+    assert retime_before(earlier, issue_start) == earlier  # already before: kept
+    assert retime_before([], issue_start) == []
