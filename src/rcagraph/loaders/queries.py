@@ -23,7 +23,7 @@ _RPROV: LiteralString = (
 )
 
 
-def _stub(var: LiteralString, uid: LiteralString, name: LiteralString) -> LiteralString:
+def component_stub(var: LiteralString, uid: LiteralString, name: LiteralString) -> LiteralString:
     """MERGE a Component by uid; on create, give it its name, scope and provenance."""
     return (
         "MERGE (" + var + ":Component {uid: row." + uid + "}) "
@@ -62,7 +62,7 @@ INCIDENT_SYMPTOMS = Query(
     "loaders.incident_symptoms",
     "UNWIND $rows AS row "
     "MATCH (i:Incident {uid: row.incident_uid}) "
-    + _stub("c", "component_uid", "service")
+    + component_stub("c", "component_uid", "service")
     + "MERGE (i)-[r:HAS_SYMPTOM {signal: row.signal}]->(c) "
     + _RPROV
     + ", r.metric = row.metric",
@@ -115,7 +115,7 @@ CATALOG_DEPENDS_ON = Query(
     "loaders.catalog_depends_on",
     "UNWIND $rows AS row "
     "MATCH (a:Component {uid: row.src_uid}) "
-    + _stub("b", "dst_uid", "dst_name")
+    + component_stub("b", "dst_uid", "dst_name")
     + "MERGE (a)-[r:DEPENDS_ON {via: 'dependsOn'}]->(b) "
     + _RPROV,
 )
@@ -183,8 +183,8 @@ CATALOG_API_DEPENDENCIES = Query(
 EDGE_CALLS = Query(
     "loaders.edge_calls",
     "UNWIND $rows AS row "
-    + _stub("a", "caller_uid", "caller")
-    + _stub("b", "callee_uid", "callee")
+    + component_stub("a", "caller_uid", "caller")
+    + component_stub("b", "callee_uid", "callee")
     + "MERGE (a)-[r:CALLS]->(b) "
     + _RPROV
     + ", r.protocol = coalesce(row.protocol, r.protocol), r.calls = coalesce(row.calls, r.calls)",
@@ -219,7 +219,7 @@ CHANGE_CHANGED = Query(
     "loaders.change_changed",
     "UNWIND $rows AS row "
     "MATCH (c:Change {uid: row.change_uid}) "
-    + _stub("s", "component_uid", "service")
+    + component_stub("s", "component_uid", "service")
     + "MERGE (c)-[r:CHANGED]->(s) "
     + _RPROV,
 )
@@ -241,7 +241,7 @@ CHANGE_USES_FLAG = Query(
     "loaders.change_uses_flag",
     "UNWIND $rows AS row "
     "MATCH (f:Flag {uid: row.flag_uid}) "
-    + _stub("s", "component_uid", "service")
+    + component_stub("s", "component_uid", "service")
     + "MERGE (s)-[r:USES_FLAG]->(f) "
     + _RPROV,
 )
@@ -283,7 +283,7 @@ ALERT_OBSERVED_ON = Query(
     "loaders.alert_observed_on",
     "UNWIND $rows AS row "
     "MATCH (a:Alert {uid: row.alert_uid}) "
-    + _stub("s", "component_uid", "service")
+    + component_stub("s", "component_uid", "service")
     + "MERGE (a)-[r:OBSERVED_ON]->(s) "
     + _RPROV,
 )

@@ -16,27 +16,7 @@ from __future__ import annotations
 from typing import LiteralString
 
 from rcagraph.graph import Query
-
-
-def _stub(var: LiteralString, uid: LiteralString, name: LiteralString) -> LiteralString:
-    return (
-        "MERGE (" + var + ":Component {uid: row." + uid + "}) "
-        "ON CREATE SET "
-        + var
-        + ".scope = $scope, "
-        + var
-        + ".name = row."
-        + name
-        + ", "
-        + var
-        + ".ingested_at = $ingested_at, "
-        + var
-        + ".source = row.source, "
-        + var
-        + ".source_ref = row.source_ref, "
-        + var
-        + ".loader_version = row.loader_version "
-    )
+from rcagraph.loaders.queries import component_stub
 
 
 def _rel(var: LiteralString) -> LiteralString:
@@ -56,7 +36,7 @@ def _rel(var: LiteralString) -> LiteralString:
 LOG_TEMPLATES = Query(
     "loaders.log_templates",
     "UNWIND $rows AS row "
-    + _stub("c", "component_uid", "service")
+    + component_stub("c", "component_uid", "service")
     + "MERGE (n:LogTemplate {uid: row.uid}) "
     "ON CREATE SET n.ingested_at = $ingested_at "
     "WITH c, n, row, "
@@ -78,7 +58,7 @@ LOG_TEMPLATES = Query(
 LOG_EVENTS = Query(
     "loaders.log_events",
     "UNWIND $rows AS row "
-    + _stub("c", "component_uid", "service")
+    + component_stub("c", "component_uid", "service")
     + "MERGE (n:LogEvent {uid: row.uid}) "
     "ON CREATE SET n.ingested_at = $ingested_at "
     "SET n:Event, n.scope = $scope, n += row.props, n.source = row.source, "
@@ -92,7 +72,7 @@ LOG_EVENTS = Query(
 ANOMALIES = Query(
     "loaders.anomalies",
     "UNWIND $rows AS row "
-    + _stub("c", "component_uid", "service")
+    + component_stub("c", "component_uid", "service")
     + "MERGE (n:Anomaly {uid: row.uid}) "
     "ON CREATE SET n.ingested_at = $ingested_at "
     "SET n:Event, n.scope = $scope, n += row.props, n.source = row.source, "
@@ -103,8 +83,8 @@ ANOMALIES = Query(
 CALL_EDGES = Query(
     "loaders.trace_call_edges",
     "UNWIND $rows AS row "
-    + _stub("a", "caller_uid", "caller")
-    + _stub("b", "callee_uid", "callee")
+    + component_stub("a", "caller_uid", "caller")
+    + component_stub("b", "callee_uid", "callee")
     + "MERGE (a)-[r:CALLS]->(b) "
     + _rel("r")
     + "WITH r, row, "
