@@ -415,7 +415,7 @@ def mine_only(path: Path) -> tuple[int, float, float]:
     n = 0
     c0 = time.process_time()
     t0 = time.perf_counter()
-    for where, _raw, value in iter_jsonl(path, "bench"):
+    for where, _raw, value in iter_jsonl(path, "bench", "logs"):
         if isinstance(value, Rejection):
             continue
         for rec in parse_log_value(value, where):

@@ -163,9 +163,8 @@ class AlertsLoader:
     def load(self, path: Path, ctx: LoadContext) -> None:
         file = ctx.rel(path)
         counts = ctx.report.counts(self.kind)
-        doc = read_json_document(path, file)
+        doc = read_json_document(path, file, self.kind)
         if isinstance(doc, Rejection):
-            doc.kind = self.kind
             counts.read += 1
             ctx.reject(doc)
             return

@@ -486,9 +486,8 @@ def parse_lines(
     path: Path, file: str, kind: str, parse: Any
 ) -> Iterator[tuple[Where, ChangeRow | Rejection]]:
     """Every line of a changes file, parsed or rejected (never raises on bad input)."""
-    for where, raw, value in iter_jsonl(path, file):
+    for where, raw, value in iter_jsonl(path, file, kind):
         if isinstance(value, Rejection):
-            value.kind = kind
             yield where, value
             continue
         try:

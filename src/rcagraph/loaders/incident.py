@@ -56,7 +56,7 @@ def read_incident(bundle_dir: Path) -> IncidentRecord:
         raise BundleError(
             "the bundle has no incident.json (the one required file)", file=INCIDENT_FILE
         )
-    doc = read_json_document(path, INCIDENT_FILE)
+    doc = read_json_document(path, INCIDENT_FILE, "incident")
     if isinstance(doc, Rejection):
         raise BundleError(doc.reason, file=INCIDENT_FILE, line=doc.line)
     if not isinstance(doc, dict):

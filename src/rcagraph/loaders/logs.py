@@ -493,10 +493,8 @@ class LogsLoader:
         raw_file = raw_path(ctx.data_dir, ctx.scope, "logs", source)
         sink = ParquetSink(raw_file, LOG_SCHEMA)
         try:
-            for where, _raw_line, value in iter_jsonl(path, source):
+            for where, _raw_line, value in iter_jsonl(path, source, KIND):
                 if isinstance(value, Rejection):
-                    value.kind = KIND
-                    value.field = value.field or "$"
                     counts.read += 1
                     ctx.reject(value)
                     continue

@@ -43,6 +43,10 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
 
 
+#: the field a rejection names when the record as a whole cannot be read
+WHOLE_RECORD = "$"
+
+
 @dataclass(slots=True)
 class Where:
     """Where a record sits: the file (relative to the bundle) and a line or a JSON pointer."""
@@ -100,7 +104,7 @@ def validate(model: type[M], data: object, prefix: str = "") -> M:
     """Validate ``data`` as ``model``, raising :class:`RecordError` with the field path."""
     if not isinstance(data, Mapping):
         raise RecordError(
-            f"expected a JSON object, got {type(data).__name__}", field=prefix or None
+            f"expected a JSON object, got {type(data).__name__}", field=prefix or WHOLE_RECORD
         )
     try:
         return model.model_validate(data)
@@ -108,11 +112,11 @@ def validate(model: type[M], data: object, prefix: str = "") -> M:
         raise validation_error(exc, prefix) from None
 
 
-def iter_jsonl(path: Path, file: str) -> Iterator[tuple[Where, str, object | Rejection]]:
+def iter_jsonl(path: Path, file: str, kind: str) -> Iterator[tuple[Where, str, object | Rejection]]:
     """Stream a JSON-lines file: ``(where, raw line, parsed value or Rejection)`` per line.
 
-    Blank lines are skipped. The ``kind`` of a parse rejection is left empty (the caller sets
-    it). Lines that are not UTF-8 are rejected, not fatal.
+    Blank lines are skipped. A line that is not UTF-8 or not JSON is rejected as a record of
+    ``kind`` whose field is the whole record (``$``), not fatal.
     """
     with path.open("rb") as fh:
         for number, raw_bytes in enumerate(fh, start=1):
@@ -121,7 +125,11 @@ def iter_jsonl(path: Path, file: str) -> Iterator[tuple[Where, str, object | Rej
                 raw = raw_bytes.decode("utf-8")
             except UnicodeDecodeError as exc:
                 text = raw_bytes.decode("utf-8", errors="replace")
-                yield where, text, where.reject("", f"not UTF-8: {exc.reason}", raw=text)
+                yield (
+                    where,
+                    text,
+                    where.reject(kind, f"not UTF-8: {exc.reason}", WHOLE_RECORD, text),
+                )
                 continue
             if not raw.strip():
                 continue
@@ -131,30 +139,39 @@ def iter_jsonl(path: Path, file: str) -> Iterator[tuple[Where, str, object | Rej
                 yield (
                     where,
                     raw,
-                    where.reject("", f"not valid JSON: {exc.msg} (column {exc.colno})", raw=raw),
+                    where.reject(
+                        kind,
+                        f"not valid JSON: {exc.msg} (column {exc.colno})",
+                        WHOLE_RECORD,
+                        raw,
+                    ),
                 )
                 continue
             except RecursionError:
-                yield where, raw, where.reject("", "not valid JSON: nested too deeply", raw=raw)
+                yield (
+                    where,
+                    raw,
+                    where.reject(kind, "not valid JSON: nested too deeply", WHOLE_RECORD, raw),
+                )
                 continue
             yield where, raw, value
 
 
-def read_json_document(path: Path, file: str) -> object | Rejection:
-    """A whole JSON file (small documents only), or a Rejection for the file."""
+def read_json_document(path: Path, file: str, kind: str) -> object | Rejection:
+    """A whole JSON file (small documents only), or a Rejection (of ``kind``) for the file."""
     where = Where(file, pointer="")
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError as exc:
-        return where.reject("", f"not UTF-8: {exc.reason}")
+        return where.reject(kind, f"not UTF-8: {exc.reason}", WHOLE_RECORD)
     try:
         value: object = json.loads(text)
     except json.JSONDecodeError as exc:
         return Where(file, line=exc.lineno).reject(
-            "", f"not valid JSON: {exc.msg} (column {exc.colno})", raw=text[:_RAW_LIMIT]
+            kind, f"not valid JSON: {exc.msg} (column {exc.colno})", WHOLE_RECORD, text
         )
     except RecursionError:
-        return where.reject("", "not valid JSON: nested too deeply")
+        return where.reject(kind, "not valid JSON: nested too deeply", WHOLE_RECORD)
     return value
 
 

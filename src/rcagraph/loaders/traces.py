@@ -223,10 +223,8 @@ class TracesLoader:
         counts = ctx.report.counts(KIND)
         graph = CallGraph()
         first_line: dict[tuple[str, str], int] = {}
-        for where, _raw, value in iter_jsonl(path, source):
+        for where, _raw, value in iter_jsonl(path, source, KIND):
             if isinstance(value, Rejection):
-                value.kind = KIND
-                value.field = value.field or "$"
                 counts.read += 1
                 ctx.reject(value)
                 continue

@@ -194,7 +194,7 @@ def test_bad_records_are_rejected_with_their_place(rca: RcaGraph, tmp_path: Path
     assert report.unknown_files == ["stray.txt"]
     places = {(r.file, r.line, r.pointer, r.field) for r in report.rejections}
     assert places == {
-        ("deployments.jsonl", 2, None, None),
+        ("deployments.jsonl", 2, None, "$"),
         ("deployments.jsonl", 3, None, "subject.content.artifactId"),
         ("deployments.jsonl", 5, None, "context.timestamp"),
         ("alerts/am.json", None, "/1/alerts/0", "fingerprint"),

@@ -131,7 +131,7 @@ def test_parse_lines_rejects_with_line_and_field(tmp_path: Path) -> None:
     path.write_text("\n".join([good, "{not json", "", json.dumps({"id": "x"}), "[1]"]) + "\n")
     out = list(parse_lines(path, "changes.jsonl", "change", parse_change_record))
     rejections = [r for _, r in out if isinstance(r, Rejection)]
-    assert [(r.line, r.field) for r in rejections] == [(2, None), (4, "kind"), (5, None)]
+    assert [(r.line, r.field) for r in rejections] == [(2, "$"), (4, "kind"), (5, "$")]
     assert all(r.file == "changes.jsonl" and r.kind == "change" for r in rejections)
     assert "not valid JSON" in rejections[0].reason
 
