@@ -23,18 +23,9 @@ _RPROV: LiteralString = (
 )
 
 
-def component_stub(var: LiteralString, uid: LiteralString, name: LiteralString) -> LiteralString:
-    """MERGE a Component by uid; on create, give it its name, scope and provenance."""
+def _provenance_fields(var: LiteralString) -> LiteralString:
     return (
-        "MERGE (" + var + ":Component {uid: row." + uid + "}) "
-        "ON CREATE SET "
-        + var
-        + ".scope = $scope, "
-        + var
-        + ".name = row."
-        + name
-        + ", "
-        + var
+        var
         + ".ingested_at = $ingested_at, "
         + var
         + ".source = row.source, "
@@ -42,6 +33,29 @@ def component_stub(var: LiteralString, uid: LiteralString, name: LiteralString) 
         + ".source_ref = row.source_ref, "
         + var
         + ".loader_version = row.loader_version "
+    )
+
+
+def provenance_on_create(var: LiteralString) -> LiteralString:
+    """``ON CREATE SET`` of the ingest time and the row's provenance on ``var``."""
+    return "ON CREATE SET " + _provenance_fields(var)
+
+
+def component_stub(var: LiteralString, uid: LiteralString, name: LiteralString) -> LiteralString:
+    """MERGE a Component by uid; on create, give it its name, scope and provenance."""
+    return (
+        "MERGE ("
+        + var
+        + ":Component {uid: row."
+        + uid
+        + "}) ON CREATE SET "
+        + var
+        + ".scope = $scope, "
+        + var
+        + ".name = row."
+        + name
+        + ", "
+        + _provenance_fields(var)
     )
 
 

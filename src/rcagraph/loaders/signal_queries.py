@@ -13,25 +13,8 @@ recomputed from the list, so loading twice leaves the same values.
 
 from __future__ import annotations
 
-from typing import LiteralString
-
 from rcagraph.graph import Query
-from rcagraph.loaders.queries import component_stub
-
-
-def _rel(var: LiteralString) -> LiteralString:
-    return (
-        "ON CREATE SET "
-        + var
-        + ".ingested_at = $ingested_at, "
-        + var
-        + ".source = row.source, "
-        + var
-        + ".source_ref = row.source_ref, "
-        + var
-        + ".loader_version = row.loader_version "
-    )
-
+from rcagraph.loaders.queries import component_stub, provenance_on_create
 
 LOG_TEMPLATES = Query(
     "loaders.log_templates",
@@ -52,7 +35,7 @@ LOG_TEMPLATES = Query(
     "n.severity = CASE WHEN n.severity IS NULL OR "
     "row.severity_rank > coalesce({TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6}"
     "[n.severity], 0) THEN row.severity ELSE n.severity END "
-    "MERGE (n)-[r:TEMPLATE_OF]->(c) " + _rel("r"),
+    "MERGE (n)-[r:TEMPLATE_OF]->(c) " + provenance_on_create("r"),
 )
 
 LOG_EVENTS = Query(
@@ -63,10 +46,10 @@ LOG_EVENTS = Query(
     "ON CREATE SET n.ingested_at = $ingested_at "
     "SET n:Event, n.scope = $scope, n += row.props, n.source = row.source, "
     "n.source_ref = row.source_ref, n.loader_version = row.loader_version "
-    "MERGE (n)-[o:OBSERVED_ON]->(c) " + _rel("o") + "WITH n, row "
+    "MERGE (n)-[o:OBSERVED_ON]->(c) " + provenance_on_create("o") + "WITH n, row "
     "OPTIONAL MATCH (t:LogTemplate {uid: row.template_uid}) "
     "FOREACH (_ IN CASE WHEN t IS NULL THEN [] ELSE [1] END | "
-    "MERGE (n)-[r:OF_TEMPLATE]->(t) " + _rel("r") + ")",
+    "MERGE (n)-[r:OF_TEMPLATE]->(t) " + provenance_on_create("r") + ")",
 )
 
 ANOMALIES = Query(
@@ -77,7 +60,7 @@ ANOMALIES = Query(
     "ON CREATE SET n.ingested_at = $ingested_at "
     "SET n:Event, n.scope = $scope, n += row.props, n.source = row.source, "
     "n.source_ref = row.source_ref, n.loader_version = row.loader_version "
-    "MERGE (n)-[o:OBSERVED_ON]->(c) " + _rel("o"),
+    "MERGE (n)-[o:OBSERVED_ON]->(c) " + provenance_on_create("o"),
 )
 
 CALL_EDGES = Query(
@@ -86,7 +69,7 @@ CALL_EDGES = Query(
     + component_stub("a", "caller_uid", "caller")
     + component_stub("b", "callee_uid", "callee")
     + "MERGE (a)-[r:CALLS]->(b) "
-    + _rel("r")
+    + provenance_on_create("r")
     + "WITH r, row, "
     "[p IN coalesce(r.stats_by_source, []) WHERE NOT p STARTS WITH row.source + ' #'] "
     "+ [row.source + ' #' + row.stats] AS parts "
