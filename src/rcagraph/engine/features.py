@@ -76,7 +76,8 @@ FEATURES: dict[str, str] = {
     "change_to_onset": "exp(-Δ/30 min), Δ from the change to the incident's onset "
     "(changes after onset beyond the clock-skew tolerance get 0)",
     "change_to_symptom": "exp(-Δ/20 min), Δ from the change to the first symptom signal after it",
-    "anomalous_before_change": "the component was already anomalous before the change",
+    "anomalous_before_change": "share of the component's anomalies within 15 min around the "
+    "change that came before it; 1 when a sustained failure was already under way at the change",
     "change_after_onset": "the change came after the onset (beyond the skew tolerance)",
     "root_onset": "no anomalous dependency of the component began earlier (onset order)",
     "callers_follow": "share of the component's anomalous callers whose onset is not earlier",
@@ -287,6 +288,8 @@ class ViewGraph:
         self._callers: dict[str, tuple[str, ...]] = {}
         self._hops: dict[tuple[str, str], int] = {}
         self._reach: dict[tuple[str, datetime], float] = {}
+        self._sustained: dict[tuple[str, datetime], float] = {}
+        self._episode_end: dict[tuple[str, datetime], datetime] = {}
 
     def _declare_symptoms(self, view: IncidentView) -> None:
         """The incident declares its symptoms failing at its onset: a symptom without a
@@ -402,15 +405,50 @@ class ViewGraph:
 
     def earlier_deps(self, n: str, t: datetime) -> list[str]:
         """Direct dependencies that turned anomalous shortly before ``t`` (within one
-        propagation delay, and more than ``order_tol`` before): they explain an anomaly of
-        ``n`` at ``t``."""
+        propagation delay, and more than ``order_tol`` before) and stay failing while ``n``
+        does: they explain an anomaly of ``n`` at ``t``."""
         lo, hi = t - self.cfg.propagation, t - self.cfg.order_tol
-        return [d for d in self.deps(n) if self.count_strong(d, lo, hi) > 0]
+        until = self._explain_until(n, t)
+        return [d for d in self.deps(n) if self.failing_in(d, lo, hi, until)]
 
     def busy_deps(self, n: str, t: datetime) -> list[str]:
-        """Direct dependencies anomalous around ``t`` (one propagation delay either side)."""
+        """Direct dependencies failing around ``t`` (one propagation delay either side) and
+        staying failing while ``n`` does."""
         lo, hi = t - self.cfg.propagation, t + self.cfg.propagation
-        return [d for d in self.deps(n) if self.count_strong(d, lo, hi) > 0]
+        until = self._explain_until(n, t)
+        return [d for d in self.deps(n) if self.failing_in(d, lo, hi, until)]
+
+    def _explain_until(self, n: str, t: datetime) -> datetime:
+        """How long a dependency's failure must last to explain ``n``'s failure at ``t``: as
+        long as ``n``'s own episode, up to ``sustain_window`` (less the ordering tolerance)."""
+        end = min(self.episode_end(n, t), t + self.cfg.sustain_window)
+        return end - self.cfg.order_tol
+
+    def failing_in(self, n: str, lo: datetime, hi: datetime, until: datetime) -> bool:
+        """Whether ``n`` has a *sustained* failure signal in ``[lo, hi)`` whose episode lasts
+        until ``until``: a one-point noise blip, or a short burst that is over while its caller
+        still fails, on a dependency does not explain the caller's anomaly (nor make it a
+        victim)."""
+        times = self._strong_at.get(n, [])
+        i, j = bisect_left(times, lo), bisect_left(times, hi)
+        return any(
+            self.sustained(n, at) >= 1.0 and self.episode_end(n, at) >= until
+            for at in dict.fromkeys(times[i:j])
+        )
+
+    def episode_end(self, n: str, t: datetime) -> datetime:
+        """End of ``n``'s failure episode starting at ``t``: failure signals (each to its own
+        end) that follow one another with gaps of at most ``sustain_window``."""
+        key = (n, t)
+        if key not in self._episode_end:
+            times = self._strong_at.get(n, [])
+            end = t
+            for s in self._strong.get(n, [])[bisect_left(times, t) :]:
+                if s.at > end + self.cfg.sustain_window:
+                    break
+                end = max(end, s.end_at or s.at, s.at)
+            self._episode_end[key] = end
+        return self._episode_end[key]
 
     def reaches_symptom(self, n: str, t: datetime) -> float:
         """Whether an anomaly of ``n`` at ``t`` propagates to a symptom: walking up through
@@ -447,6 +485,8 @@ class ViewGraph:
                     # one propagation delay per hop (components without signals in between)
                     if first is None or first.at > tb + self.cfg.propagation * self.hops(b, a):
                         continue
+                    if self.episode_end(b, tb) < self._explain_until(a, first.at):
+                        continue  # b's failure is over while a still fails: not its cause
                     if a in self.symptoms and near[0] <= first.at <= near[1]:
                         return 1.0
                     reached[a] = first.at
@@ -461,6 +501,12 @@ class ViewGraph:
         one point (its end after its start: a level shift, however coarse the sampling), or
         metric anomalies at two distinct times within ``sustain_window`` (1.0); a single
         one-point anomaly — a noise blip — gives 0.0."""
+        key = (n, t)
+        if key not in self._sustained:
+            self._sustained[key] = self._sustained_at(n, t)
+        return self._sustained[key]
+
+    def _sustained_at(self, n: str, t: datetime) -> float:
         i = bisect_left(self._strong_at.get(n, []), t)
         hi = t + self.cfg.sustain_window
         times: set[datetime] = set()
@@ -672,7 +718,10 @@ def change_features(
         if first is not None:
             f["anomaly_after_change"] = _exp_decay(first.at - change.at, cfg.tau_component)
             f["change_explains"] = (
-                f["anomaly_after_change"] * f["root_onset"] * f.get("reaches_symptom", 0.0)
+                f["anomaly_after_change"]
+                * f["root_onset"]
+                * f.get("reaches_symptom", 0.0)
+                * f.get("sustained", 0.0)
             )
         elif not vg.observed(service):
             # no anomaly or log signal at all (no metrics): its direct callers stand in, the
@@ -717,6 +766,11 @@ def change_features(
         before = vg.count_strong(service, change.at - cfg.compare_window, change.at - cfg.skew)
         after = vg.count_strong(service, change.at - cfg.skew, change.at + cfg.compare_window)
         f["anomalous_before_change"] = before / (before + after) if before else 0.0
+        if vg.failing_in(service, change.at - cfg.compare_window, change.at - cfg.skew, change.at):
+            # a sustained failure already under way when the change came (a mitigation
+            # during the incident, say) was not caused by it
+            f["anomalous_before_change"] = 1.0
+            f["change_explains"] = 0.0
     else:
         f["no_service"] = 1.0
     gap = vg.onset - change.at
@@ -822,6 +876,7 @@ def build_candidates(
             * f["deepest"]
             * f.get("reaches_symptom", 0.0)
             * (1.0 - f.get("explained_by_change", 0.0))
+            * f.get("sustained", 0.0)
         )
         f["change_to_onset"] = 0.0
         comp = view.components.get(n)

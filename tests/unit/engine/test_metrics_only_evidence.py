@@ -56,7 +56,7 @@ def test_a_symptom_without_a_detected_anomaly_is_declared_at_the_onset() -> None
 
 
 def test_an_anomaly_spanning_several_points_is_sustained() -> None:
-    one_point = sig("cart", -8)
+    one_point = sig("cart", -8, lasts=None)
     episode = replace(one_point, uid="s|ep", end_at=t(2))
     vg = ViewGraph(shop_view(signals=[one_point]), FeatureConfig())
     assert vg.sustained("cart", t(-8)) == 0.0

@@ -84,12 +84,12 @@ def test_unobserved_changed_component_takes_its_callers_features_and_own_alerts(
 def test_sustained_tells_a_fault_from_a_one_point_blip() -> None:
     view = shop_view(
         signals=[
-            sig("cart", -8),
-            sig("payment", -8),
-            sig("payment", -7),
-            sig("redis", -8, "log_burst"),
-            sig("checkout", -8),
-            sig("checkout", 0),  # too late to be the same episode
+            sig("cart", -8, lasts=None),
+            sig("payment", -8, lasts=None),
+            sig("payment", -7, lasts=None),
+            sig("redis", -8, "log_burst", lasts=None),
+            sig("checkout", -8, lasts=None),
+            sig("checkout", 0, lasts=None),  # too late to be the same episode
         ]
     )
     vg = ViewGraph(view, FeatureConfig())
@@ -116,3 +116,73 @@ def test_partial_rollout_whose_first_anomaly_is_weak_still_explains() -> None:
     assert c.features["change_explains"] > 0.85
     vg = ViewGraph(view, FeatureConfig())
     assert vg.reaches_symptom("cart", t(-7)) < 1.0  # the first anomaly alone did not travel
+
+
+def _service(view: IncidentView, name: str) -> CandidateFeatures:
+    return next(c for c in build_candidates(view) if c.kind == "service" and c.service == name)
+
+
+def test_a_blip_on_a_dependency_does_not_make_its_caller_a_victim() -> None:
+    # redis blips once a minute before cart fails for good: cart is still the root
+    view = shop_view(
+        signals=[
+            sig("redis", -7, lasts=None),
+            sig("cart", -6),
+            sig("checkout", -3),
+            sig("frontend", 0),
+        ]
+    )
+    cart = _service(view, "cart")
+    assert cart.features["victim"] == 0.0
+    assert cart.features["root_explains"] == 1.0
+    assert _service(view, "redis").features["root_explains"] == 0.0  # a blip explains nothing
+    assert DefaultScorer().rank(view).candidates[0].service == "cart"
+
+
+def test_a_dependency_burst_over_while_the_caller_still_fails_explains_nothing() -> None:
+    # redis (a noisy dependency) has a 2-minute burst just before cart's long failure
+    view = shop_view(
+        signals=[
+            sig("redis", -8, lasts=2),
+            sig("redis", -7, lasts=1),
+            sig("cart", -6, lasts=40),
+            sig("checkout", -3),
+            sig("frontend", 0),
+        ]
+    )
+    vg = ViewGraph(view, FeatureConfig())
+    assert vg.episode_end("redis", t(-8)) == t(-6)
+    assert vg.earlier_deps("cart", t(-6)) == []
+    assert _service(view, "cart").features["root_explains"] == 1.0
+    assert _service(view, "redis").features["reaches_symptom"] < 1.0
+    assert DefaultScorer().rank(view).candidates[0].service == "cart"
+
+
+def test_a_change_after_a_sustained_failure_began_does_not_explain_it() -> None:
+    # cart failing from -6; a mitigation (scale) on cart at -3 is not the cause
+    view = shop_view(
+        changes=[chg("scale-cart", "scale", ("cart",), -3)],
+        signals=[sig("cart", -6), sig("cart", -2.5), sig("checkout", -2), sig("frontend", 0)],
+    )
+    c = _change(view, "scale-cart")
+    assert c.features["anomalous_before_change"] == 1.0
+    assert c.features["change_explains"] == 0.0
+    assert DefaultScorer().rank(view).candidates[0].service == "cart"
+
+
+def test_a_change_followed_only_by_a_blip_does_not_explain_the_incident() -> None:
+    view = shop_view(
+        changes=[
+            chg("dep-redis", "deploy", ("redis",), -9),
+            chg("dep-cart", "deploy", ("cart",), -8),
+        ],
+        signals=[
+            sig("redis", -8.5, lasts=None),
+            sig("cart", -6),
+            sig("checkout", -3),
+            sig("frontend", 0),
+        ],
+    )
+    assert _change(view, "dep-redis").features["change_explains"] == 0.0
+    assert _change(view, "dep-cart").features["change_explains"] > 0.5
+    assert DefaultScorer().rank(view).candidates[0].change_id == "dep-cart"

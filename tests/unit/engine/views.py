@@ -22,8 +22,14 @@ def t(minutes: float) -> datetime:
 
 
 def sig(
-    service: str, minutes: float, kind: str = "metric_anomaly", mag: float = 8.0
+    service: str,
+    minutes: float,
+    kind: str = "metric_anomaly",
+    mag: float = 8.0,
+    lasts: float | None = 30.0,
 ) -> SignalEvent:
+    """A failure signal at ``minutes`` from the onset; by default a sustained one whose episode
+    lasts ``lasts`` minutes (``None``: a one-point blip)."""
     return SignalEvent(
         uid=f"s|{service}|{kind}|{minutes}",
         kind=kind,  # type: ignore[arg-type]
@@ -31,6 +37,7 @@ def sig(
         at=t(minutes),
         summary=f"{kind} on {service}",
         magnitude=mag,
+        end_at=t(minutes + lasts) if lasts is not None else None,
         source="metrics/x.csv",
         source_ref="line 1",
     )
