@@ -17,6 +17,19 @@ The method, in order:
 4. **Spikes.** Points outside any episode that lie ``spike_magnitude`` robust z away (runs of
    them shorter than a segment) are reported as spikes.
 
+Two special cases:
+
+* **A perfectly flat baseline** (zero MAD in the leading part and zero noise over the series,
+  e.g. an availability of exactly 100 % until the incident) floors its scale at
+  ``flat_rel_floor`` (0.5 %) of the baseline's magnitude instead of 1 %: on such a series a
+  drop to 97 % is real, and with the 1 % floor it stayed under the thresholds.
+* **A short series** (fewer than ``min_points`` points, but at least ``short_min_points``) has
+  no leading part to serve as a baseline, and change-point search is meaningless on it. Its
+  points are judged against the series' own median and robust scale (1.4826·MAD, with the
+  floors above): a run of points at least ``short_magnitude`` away, in one direction, is one
+  episode (method ``short_window_z``). Such a series is typically just the incident's own
+  window (a few samples around onset), where the fault shows as a bump within the window.
+
 Everything is deterministic: the same series gives the same shifts.
 """
 
@@ -60,6 +73,9 @@ class DetectConfig:
     penalty_factor: float = 3.0
     max_points: int = 2000  # longer series are searched with a coarser jump
     min_scale: float = 1e-9  # absolute floor of the robust scale (in the series' unit)
+    flat_rel_floor: float = 0.005  # relative scale floor when the baseline is perfectly flat
+    short_min_points: int = 5  # shorter series yield nothing
+    short_magnitude: float = 3.0  # robust z of a short series' episode (its own median)
 
 
 DEFAULT = DetectConfig()
@@ -81,14 +97,57 @@ def robust_baseline(values: FloatArray, config: DetectConfig = DEFAULT) -> tuple
     lead = values[:lead_n]
     median = float(np.median(lead))
     mad = float(np.median(np.abs(lead - median)))
+    noise = noise_scale(values)
+    rel = config.flat_rel_floor if mad == 0.0 and noise == 0.0 else 0.01
     scale = max(
         _MAD_TO_SIGMA * mad,
-        noise_scale(values),
-        0.01 * abs(median),
+        noise,
+        rel * abs(median),
         config.min_scale,
         1e-9,
     )
     return median, scale
+
+
+def short_window_shifts(
+    x: FloatArray, finite_idx: npt.NDArray[np.intp], config: DetectConfig = DEFAULT
+) -> list[Shift]:
+    """Episodes of a short series judged against its own median (see the module docstring)."""
+    median = float(np.median(x))
+    mad = float(np.median(np.abs(x - median)))
+    scale = max(_MAD_TO_SIGMA * mad, 0.01 * abs(median), config.min_scale, 1e-9)
+    deviation = (x - median) / scale
+    shifts: list[Shift] = []
+    i, n = 0, x.size
+    while i < n:
+        if abs(deviation[i]) < config.short_magnitude:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < n
+            and abs(deviation[j + 1]) >= config.short_magnitude
+            and np.sign(deviation[j + 1]) == np.sign(deviation[i])
+        ):
+            j += 1
+        run = np.abs(deviation[i : j + 1])
+        peak = i + int(np.argmax(run))
+        seg_median = float(np.median(x[i : j + 1]))
+        shifts.append(
+            Shift(
+                onset=int(finite_idx[i]),
+                peak=int(finite_idx[peak]),
+                end=int(finite_idx[j]),
+                direction="up" if deviation[peak] > 0 else "down",
+                magnitude=round(_z(seg_median, median, scale), 6),
+                baseline=median,
+                value=seg_median,
+                peak_value=float(x[peak]),
+                method="short_window_z",
+            )
+        )
+        i = j + 1
+    return shifts
 
 
 def _z(value: float, median: float, scale: float) -> float:
@@ -120,6 +179,8 @@ def detect_shifts(values: npt.ArrayLike, config: DetectConfig = DEFAULT) -> list
     x = raw[finite_idx]
     n = x.size
     if n < max(config.min_points, 2 * config.min_segment + 1):
+        if n >= config.short_min_points:
+            return short_window_shifts(x, finite_idx, config)
         return []
     median, scale = robust_baseline(x, config)
     deviation = (x - median) / scale

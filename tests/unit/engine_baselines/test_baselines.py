@@ -1,4 +1,4 @@
-"""The three baselines on hand-built incident views (no server)."""
+"""The baselines on hand-built incident views (no server)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rcagraph.engine.baselines import (
     MostRecentChangeRanker,
     PageRankConfig,
     PageRankRanker,
+    TraversalRanker,
     _Baseline,
 )
 from rcagraph.engine.view import (
@@ -153,7 +154,52 @@ def test_pagerank_without_backward_steps_differs() -> None:
     assert [c.score for c in a.candidates] != [c.score for c in b.candidates]
 
 
-@pytest.mark.parametrize("cls", [MostRecentChangeRanker, BaroRanker, PageRankRanker])
+def test_traversal_names_anomalous_roots_reached_through_anomalous_callers() -> None:
+    view = _view(
+        [_change("d1", "deploy", "cart", -5)],
+        [
+            _sig("frontend", 3, 5.0),
+            _sig("checkout", 2, 4.0),
+            _sig("cart", 0, 6.0),  # root: its dependency redis is normal
+            _sig("ads", 1, 20.0),  # a root too, on a shorter (smaller-sum) anomalous path
+            _sig("batch", 0, 50.0),  # loud but not reached from the symptom: never named
+        ],
+        EDGES,
+    )
+    r = TraversalRanker().rank(view)
+    assert [c.service for c in r.candidates] == ["ads", "cart"]
+    assert r.candidates[0].score == pytest.approx(25.0)  # frontend 5 + ads 20
+    assert r.candidates[1].score == pytest.approx(15.0)  # frontend 5 + checkout 4 + cart 6
+    assert (r.candidates[1].kind, r.candidates[1].change_id) == ("deploy", "d1")
+    # the caller checkout has an anomalous dependency: not a root
+    assert "checkout" not in {c.service for c in r.candidates}
+
+
+def test_traversal_abstains_when_the_symptom_is_not_anomalous() -> None:
+    r = TraversalRanker().rank(_view([], [_sig("cart", 0, 6.0)], EDGES))
+    assert r.abstained and r.candidates == []
+
+
+def test_traversal_uses_only_the_symptom_metric_when_present() -> None:
+    def sig(svc: str, metric: str, mag: float) -> SignalEvent:
+        return SignalEvent(
+            uid=f"s-{svc}-{metric}",
+            kind="metric_anomaly",
+            service=svc,
+            at=ONSET,
+            metric=metric,
+            magnitude=mag,
+        )
+
+    view = _view([], [sig("frontend", "latency", 5.0), sig("checkout", "requests", 9.0)], EDGES)
+    r = TraversalRanker().rank(view)
+    # checkout's anomaly is on another metric: frontend has no anomalous dependency
+    assert [c.service for c in r.candidates] == ["frontend"]
+
+
+@pytest.mark.parametrize(
+    "cls", [MostRecentChangeRanker, BaroRanker, PageRankRanker, TraversalRanker]
+)
 def test_baselines_are_rankers_and_round_trip(cls: type[_Baseline], tmp_path: Path) -> None:
     ranker = cls()
     assert isinstance(ranker, Ranker)

@@ -106,3 +106,17 @@ def test_any_series_is_handled(values: list[float]) -> None:
         assert 0 <= shift.onset <= shift.end < len(values)
         assert shift.direction in {"up", "down"}
         assert 0 <= shift.magnitude <= 1000
+
+
+def test_drop_on_a_perfectly_flat_series_is_reported() -> None:
+    # availability exactly 100 % until a short dip to ~97 %: under the 1 % floor this was missed
+    series = np.r_[np.full(36, 100.0), [100.0, 100.0, 97.7, 96.3, 99.4]]
+    (shift,) = detect_shifts(series)
+    assert shift.direction == "down" and shift.onset == 38 and shift.magnitude >= 4.0
+
+
+def test_short_window_bump_is_judged_against_its_own_median() -> None:
+    (shift,) = detect_shifts([0.0068, 0.026, 0.051, 0.0094, 0.0066])
+    assert (shift.method, shift.direction, shift.peak) == ("short_window_z", "up", 2)
+    # a noisy short series with no clear bump gives nothing
+    assert detect_shifts([2.5, 0.87, 4.9, 2.5, 3.7]) == []
