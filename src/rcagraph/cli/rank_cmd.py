@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from rcagraph.cli.common import EXIT_USAGE, console, err_console, open_rca
 from rcagraph.engine.base import Ranker, Truth
+from rcagraph.errors import ModelError
 from rcagraph.ids import DEFAULT_SCOPE, bundle_scope
 
 if TYPE_CHECKING:
@@ -116,25 +118,102 @@ def rank(
             _show(ranking)
 
 
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        err_console.print(f"[red]error:[/red] --since {value!r} is not an ISO 8601 time")
+        raise typer.Exit(EXIT_USAGE) from None
+    if at.tzinfo is None:
+        err_console.print(
+            "[red]error:[/red] --since needs an explicit zone (e.g. 2026-03-01T00:00:00Z)"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    return at.astimezone(UTC)
+
+
+def min_training_incidents(ranker: str) -> int:
+    """Fewest labelled incidents ``rcagraph train`` accepts: the learned ranker needs as many
+    as its calibration folds (fewer cannot even be calibrated); the default scorer one."""
+    if ranker == "learned":
+        from rcagraph.engine.learned import LearnedConfig
+
+        return LearnedConfig().cv
+    return 1
+
+
 def train(
-    bundles: list[Path] = typer.Argument(..., help="labelled bundles (with truth.json)"),
+    bundles: list[Path] | None = typer.Argument(None, help="labelled bundles (with truth.json)"),
+    from_graph: bool = typer.Option(
+        False,
+        "--from-graph",
+        help="also train on incidents in the graph whose hypotheses responders confirmed",
+    ),
+    scope: str | None = typer.Option(
+        None, "--scope", help="with --from-graph: only this scope (default: every scope)"
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="with --from-graph: incidents started at or after this ISO time"
+    ),
     out: Path = typer.Option(..., "--out", help="model file to write (e.g. model.joblib)"),
     ranker: str = typer.Option("learned", help="learned, or default (priors + calibration)"),
 ) -> None:
-    """Train a ranker on labelled bundles and save it as a versioned model file."""
+    """Train a ranker on labelled bundles and/or labelled incidents in the graph, and save it
+    as a versioned model file."""
     from rcagraph.engine.extract import extract_view
+    from rcagraph.engine.history import labelled_incidents
     from rcagraph.engine.learned import LearnedRanker
     from rcagraph.engine.scorer import DefaultScorer
+    from rcagraph.engine.view import IncidentView
 
     if ranker not in ("learned", "default"):
         err_console.print("[red]error:[/red] --ranker must be learned or default")
         raise typer.Exit(EXIT_USAGE)
+    bundles = bundles or []
+    if not bundles and not from_graph:
+        err_console.print("[red]error:[/red] give labelled BUNDLEs, --from-graph, or both")
+        raise typer.Exit(EXIT_USAGE)
+    if not from_graph and (scope is not None or since is not None):
+        err_console.print("[red]error:[/red] --scope and --since need --from-graph")
+        raise typer.Exit(EXIT_USAGE)
+    since_at = _parse_since(since)
     with open_rca() as rca:
-        examples = []
+        examples: list[tuple[IncidentView, Truth]] = []
+        given: set[tuple[str, str]] = set()
         for b in bundles:
             truth = Truth.read(b)
             loaded = load_bundle_scoped(rca, b)
+            given.add((loaded.scope, loaded.incident_id))
             examples.append((extract_view(rca.graph, loaded.incident_id, loaded.scope), truth))
+        if bundles:
+            console.print(f"from bundles: {len(bundles)} labelled incidents")
+        if from_graph:
+            history = labelled_incidents(rca.graph, scope, since_at, exclude=given)
+            examples.extend(history.examples())
+            where = f"scope {scope}" if scope is not None else "every scope"
+            if since_at is not None:
+                where += f", started since {since_at.isoformat()}"
+            console.print(f"from the graph ({where}): {len(history)} labelled incidents")
+            if history.skipped:
+                console.print(
+                    f"skipped {len(history.skipped)} incidents: {history.skipped_summary()}"
+                )
+                for s in history.skipped[:20]:
+                    console.print(
+                        f"  [dim]{s.scope} {s.incident_id}: {s.reason}"
+                        + (f" ({s.detail})" if s.detail else "")
+                        + "[/dim]"
+                    )
+        need = min_training_incidents(ranker)
+        if len(examples) < need:
+            raise ModelError(
+                f"the {ranker} ranker needs at least {need} labelled incidents, got "
+                f"{len(examples)}: confirm hypotheses of more incidents "
+                "(POST /api/v1/hypotheses/{uid}/verdict), add labelled bundles"
+                + (", or train --ranker default" if ranker == "learned" else "")
+            )
         model: Ranker = LearnedRanker() if ranker == "learned" else DefaultScorer()
         model.fit(examples)
         model.save(out)
