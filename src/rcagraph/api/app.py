@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 
 from rcagraph import __version__
@@ -14,14 +18,42 @@ from rcagraph.postmortem import Workflow
 from rcagraph.postmortem.policy import SeverityPolicy
 
 
-def create_app(rca: RcaGraph, *, policy: SeverityPolicy | None = None) -> FastAPI:
+def _lifespan(thread_limit: int | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Startup/shutdown of the app. The core object is opened and closed by the caller (it
+    outlives the app), so the only thing to do here is the worker-thread limit: with
+    ``thread_limit`` set, the event loop's default thread limiter (which runs the sync
+    handlers) gets that many tokens while the app runs, and its old size back after."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if thread_limit is None:
+            yield
+            return
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        before = limiter.total_tokens
+        limiter.total_tokens = thread_limit
+        try:
+            yield
+        finally:
+            limiter.total_tokens = before
+
+    return lifespan
+
+
+def create_app(
+    rca: RcaGraph, *, policy: SeverityPolicy | None = None, thread_limit: int | None = None
+) -> FastAPI:
     """The rcagraph API over ``rca``. With ``Settings.bootstrap_admin_token`` set, that token
-    is stored as an admin token when no admin token exists yet."""
+    is stored as an admin token when no admin token exists yet. ``thread_limit`` sets how many
+    worker threads run the (sync) handlers while the app runs (default: anyio's, 40)."""
+    if thread_limit is not None and thread_limit < 1:
+        raise ValueError(f"thread_limit must be at least 1, got {thread_limit}")
     app = FastAPI(
         title="rcagraph",
         version=__version__,
         description="Root-cause analysis and post-mortem workflow over a Neo4j knowledge "
         "graph. Authenticate with `Authorization: Bearer <token>`.",
+        lifespan=_lifespan(thread_limit),
     )
     workflow = Workflow.create(rca, policy)
     app.state.rca = rca

@@ -10,10 +10,9 @@ from rcagraph.cli.common import cli_errors, settings
 def serve(
     host: str | None = typer.Option(None, help="interface (default RCAGRAPH_API_HOST)"),
     port: int | None = typer.Option(None, help="port (default RCAGRAPH_API_PORT)"),
-    workers_threads: int = typer.Option(40, "--threads", help="worker threads for handlers"),
+    workers_threads: int = typer.Option(40, "--threads", min=1, help="worker threads for handlers"),
 ) -> None:
     """Serve the API (ingest receivers, incidents, post-mortems, KPIs, audit)."""
-    import anyio.to_thread
     import uvicorn
 
     from rcagraph.api import create_app
@@ -21,10 +20,5 @@ def serve(
 
     s = settings()
     with cli_errors(), RcaGraph.open(s) as rca:
-        app = create_app(rca)
-
-        @app.on_event("startup")
-        async def _threads() -> None:
-            anyio.to_thread.current_default_thread_limiter().total_tokens = workers_threads
-
+        app = create_app(rca, thread_limit=workers_threads)
         uvicorn.run(app, host=host or s.api_host, port=port or s.api_port, log_level="warning")

@@ -116,6 +116,7 @@ def test_example_bundle_loads_every_contract_file(rca: RcaGraph, tmp_path: Path)
     assert json.loads(unleash["before"])["parameters"]["rollout"] == "10"
     ld = changes["61f2a3b4c5d6e7f8a9b0c1d2"]
     assert ld["flag"] == "recommendation-ranking-v2" and ld["service"] == "recommendationservice"
+    assert ld["share"] is None  # a rule serving one fixed variation: no rollout share
     assert json.loads(ld["before"])["rules"] == [] and json.loads(ld["after"])["rules"]
     assert "ConfigChange" in changes["chg-2026-03-01-002"]["labels"]
 
