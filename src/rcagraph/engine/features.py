@@ -80,6 +80,8 @@ FEATURES: dict[str, str] = {
     "change that came before it; 1 when a sustained failure was already under way at the change",
     "change_after_onset": "the change came after the onset (beyond the skew tolerance)",
     "root_onset": "no anomalous dependency of the component began earlier (onset order)",
+    "leads_symptom": "how far the component's onset precedes the symptoms' first failure "
+    "signal, in propagation delays (capped at 1; 0.5 for a symptom itself)",
     "callers_follow": "share of the component's anomalous callers whose onset is not earlier",
     "reaches_symptom": "the component's anomaly travels up to a symptom: each caller on the "
     "way turns anomalous within one propagation delay after the previous (else the share of "
@@ -438,13 +440,19 @@ class ViewGraph:
 
     def episode_end(self, n: str, t: datetime) -> datetime:
         """End of ``n``'s failure episode starting at ``t``: failure signals (each to its own
-        end) that follow one another with gaps of at most ``sustain_window``."""
+        end) that follow one another with gaps of at most ``sustain_window``. Only a metric
+        anomaly's end is known (its change point back to normal); a log burst or new template
+        marks when errors *began* to rise, so an episode holding one is open to the window's
+        end."""
         key = (n, t)
         if key not in self._episode_end:
             times = self._strong_at.get(n, [])
             end = t
             for s in self._strong.get(n, [])[bisect_left(times, t) :]:
                 if s.at > end + self.cfg.sustain_window:
+                    break
+                if s.kind != "metric_anomaly":
+                    end = max(end, self.view.window_end)
                     break
                 end = max(end, s.end_at or s.at, s.at)
             self._episode_end[key] = end
@@ -541,6 +549,22 @@ class ViewGraph:
                 break
         return best
 
+    def leads_symptom(self, n: str, t: datetime) -> float:
+        """How far ``t`` precedes the symptoms' first failure signal near the onset, in
+        propagation delays (capped at 1): a root turns bad before the symptom it causes, not in
+        the same minute. A symptom itself gets 0.5."""
+        if n in self.symptoms:
+            return 0.5
+        lo, hi = self.onset - self.cfg.propagation, self.onset + self.cfg.propagation
+        firsts = [
+            first.at
+            for s in self.symptoms
+            if (first := self.first_strong(s, lo)) is not None and first.at <= hi
+        ]
+        start = min(firsts, default=self.onset)
+        lead = (start - t).total_seconds() / self.cfg.propagation.total_seconds()
+        return min(1.0, max(0.0, lead))
+
     def strongest_at(self, n: str, lo: datetime, hi: datetime) -> datetime | None:
         """Time of the largest-magnitude metric anomaly of ``n`` in ``[lo, hi]`` (earliest on
         ties), None without one."""
@@ -632,6 +656,7 @@ def _component_features(
         f["victim"] = float(bool(earlier))
         f["deepest"] = float(not vg.busy_deps(n, t0))
         f["reaches_symptom"] = vg.episode_reaches_symptom(n, t0)
+        f["leads_symptom"] = vg.leads_symptom(n, t0)
         tp = vg.strongest_at(n, t0, vg.onset + cfg.propagation) if after is None else None
         if tp is not None and tp != t0:
             # a weak first anomaly (a small level offset) may precede the component's own

@@ -1,4 +1,8 @@
-"""A learned ranker: gradient boosting (or logistic regression) on the candidates' features.
+"""A learned ranker: logistic regression (or gradient boosting) on the candidates' features.
+
+Logistic regression is the default: with tens of labelled incidents it generalised better than
+gradient boosting on held-out synthetic seeds (change AC@1 0.97 against 0.88 on 60 incidents
+when trained on 112), and its coefficients read as feature weights.
 
 Pointwise: every candidate of a labelled incident is one row, labelled 1 when it is the cause
 (a change-level hit as the contract defines it). The rows hold the explainable features of
@@ -46,7 +50,7 @@ LEARNED_FEATURES: tuple[str, ...] = (*FEATURE_NAMES, "default_score", "default_g
 class LearnedConfig(BaseModel):
     """Settings of the learned ranker."""
 
-    model: Literal["gbdt", "logreg"] = "gbdt"
+    model: Literal["gbdt", "logreg"] = "logreg"
     n_estimators: int = Field(default=150, ge=1)
     max_depth: int = Field(default=3, ge=1)
     learning_rate: float = Field(default=0.05, gt=0)
@@ -137,9 +141,12 @@ class LearnedRanker:
         if cands:
             _, x = _rows(cands, scfg)
             proba = [float(p) for p in self.model.predict_proba(x)[:, 1]]
+            raw = self._raw_scores(x)
         else:
-            proba = []
-        candidates = to_candidates(cands, proba, proba, scfg.max_candidates, scfg.max_evidence)
+            proba, raw = [], []
+        candidates = to_candidates(
+            cands, proba, proba, scfg.max_candidates, scfg.max_evidence, tiebreak=raw
+        )
         top = candidates[0].confidence if candidates else 0.0
         return Ranking(
             incident=view.incident.id,
@@ -148,6 +155,13 @@ class LearnedRanker:
             abstained=top < self.config.abstain_below,
             candidates=candidates,
         )
+
+    def _raw_scores(self, x: Any) -> list[float]:
+        """The uncalibrated model's probability (mean over the calibration folds): isotonic
+        calibration maps many candidates to the same step, and this orders them within it."""
+        fitted = [cc.estimator for cc in getattr(self.model, "calibrated_classifiers_", [])]
+        raw = np.mean([est.predict_proba(x)[:, 1] for est in fitted or [self.model]], axis=0)
+        return [float(v) for v in raw]
 
     def feature_matrix(self, examples: Sequence[tuple[IncidentView, Truth]]) -> tuple[Any, Any]:
         """The rows the ranker scores for labelled incidents, and their labels (1 = the cause):

@@ -51,6 +51,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "root_onset": 0.5,
     "deepest": 0.5,
     "callers_follow": 0.5,
+    "leads_symptom": 0.25,
     "sustained": 1.0,
     "alert_after_change": 0.5,
     # timing of the change
@@ -129,12 +130,15 @@ def to_candidates(
     confidences: Sequence[float],
     max_candidates: int,
     max_evidence: int,
+    tiebreak: Sequence[float] | None = None,
 ) -> list[Candidate]:
-    """Order scored candidates best first (ties: changes first, then by name) and package them."""
+    """Order scored candidates best first (ties: higher ``tiebreak``, then changes first, then
+    by name) and package them."""
     order = sorted(
         range(len(cands)),
         key=lambda i: (
             -scores[i],
+            -(tiebreak[i] if tiebreak else 0.0),
             -cands[i].features.get("is_change", 0.0),
             cands[i].service or "",
             cands[i].change_id or "",
