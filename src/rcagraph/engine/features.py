@@ -104,6 +104,9 @@ FEATURES: dict[str, str] = {
     "explained_by_change": "for a component candidate: a change on it (or on a direct "
     "dependency without signals) precedes its onset",
     "magnitude": "tanh(max anomaly magnitude / 10) on the component",
+    "relative_magnitude": "log(1 + the component's largest anomaly magnitude) over log(1 + the "
+    "largest of any on-path component in the incident): which of several components that "
+    "explain the symptom equally deviates most (does not saturate, unlike magnitude)",
     "loudness": "log-scaled number of signals on the component (capped at 1)",
     "alert_only": "the component has alerts but no anomaly or log signal",
     "rollback": "the change is a rollback",
@@ -136,6 +139,13 @@ def is_failure_signal(s: SignalEvent) -> bool:
     if s.kind == "metric_anomaly" and s.metric and s.direction:
         return BENIGN_DIRECTION.get(signal_of(s.metric)) != s.direction
     return not (s.kind == "new_log_template" and (s.severity or "") in INFORMATIONAL_LEVELS)
+
+
+def is_traffic_signal(s: SignalEvent) -> bool:
+    """A metric anomaly of a traffic metric (request counts, throughput: signal class
+    ``other``): the load a component receives changed, not its health. Traffic follows the
+    callers, so it marks an onset but neither explains a caller's failure nor sizes one."""
+    return s.kind == "metric_anomaly" and bool(s.metric) and signal_of(s.metric or "") == "other"
 
 
 #: scores a (change, component) option, to choose where a multi-component change acts
@@ -272,10 +282,12 @@ class ViewGraph:
         self._strong: dict[str, list[SignalEvent]] = {}
         self._strong_at: dict[str, list[datetime]] = {}
         self._all_at: dict[str, list[datetime]] = {}
+        self._health_at: dict[str, list[datetime]] = {}
         for n, sigs in self.signals.items():
             strong = [s for s in sigs if is_failure_signal(s)]
             self._strong[n] = strong
             self._strong_at[n] = [s.at for s in strong]
+            self._health_at[n] = [s.at for s in strong if not is_traffic_signal(s)]
             self._all_at[n] = [s.at for s in sigs]
         self._declare_symptoms(view)
         # each component's own onset for this incident: its first anomaly/log signal from
@@ -292,6 +304,7 @@ class ViewGraph:
         self._reach: dict[tuple[str, datetime], float] = {}
         self._sustained: dict[tuple[str, datetime], float] = {}
         self._episode_end: dict[tuple[str, datetime], datetime] = {}
+        self._max_magnitude: float | None = None
 
     def _declare_symptoms(self, view: IncidentView) -> None:
         """The incident declares its symptoms failing at its onset: a symptom without a
@@ -316,6 +329,7 @@ class ViewGraph:
             strong.sort(key=lambda x: (x.at, x.uid))
             self._strong[sym] = strong
             self._strong_at[sym] = [x.at for x in strong]
+            self._health_at[sym] = [x.at for x in strong if not is_traffic_signal(x)]
 
     # -- structure --------------------------------------------------------------------------
 
@@ -431,7 +445,7 @@ class ViewGraph:
         until ``until``: a one-point noise blip, or a short burst that is over while its caller
         still fails, on a dependency does not explain the caller's anomaly (nor make it a
         victim)."""
-        times = self._strong_at.get(n, [])
+        times = self._health_at.get(n, [])
         i, j = bisect_left(times, lo), bisect_left(times, hi)
         return any(
             self.sustained(n, at) >= 1.0 and self.episode_end(n, at) >= until
@@ -549,6 +563,26 @@ class ViewGraph:
                 break
         return best
 
+    def max_magnitude(self) -> float:
+        """The largest metric-anomaly magnitude among on-path components' failure signals from
+        ``horizon`` before the onset on (the scale of :func:`relative_magnitude`)."""
+        if self._max_magnitude is None:
+            lo = self.onset - self.cfg.horizon
+            self._max_magnitude = max(
+                (
+                    abs(s.magnitude)
+                    for n, sigs in self._strong.items()
+                    if self.path_to(n)
+                    for s in sigs
+                    if s.magnitude is not None
+                    and s.at >= lo
+                    and s.kind == "metric_anomaly"
+                    and not is_traffic_signal(s)
+                ),
+                default=0.0,
+            )
+        return self._max_magnitude
+
     def leads_symptom(self, n: str, t: datetime) -> float:
         """How far ``t`` precedes the symptoms' first failure signal near the onset, in
         propagation delays (capped at 1): a root turns bad before the symptom it causes, not in
@@ -646,8 +680,12 @@ def _component_features(
     else:
         episode = [s for s in vg.signals.get(n, []) if s.at >= lo]
     strong = [s for s in episode if is_failure_signal(s)]
-    mags = [abs(s.magnitude) for s in strong if s.magnitude is not None]
+    mags = [
+        abs(s.magnitude) for s in strong if s.magnitude is not None and not is_traffic_signal(s)
+    ]
     f["magnitude"] = math.tanh(max(mags) / 10.0) if mags else (0.3 if strong else 0.0)
+    top = vg.max_magnitude()
+    f["relative_magnitude"] = math.log1p(max(mags)) / math.log1p(top) if mags and top > 0 else 0.0
     f["loudness"] = min(1.0, math.log1p(len(episode)) / math.log1p(20))
     if t0 is not None:
         # onset order: a direct dependency that turned bad just before suggests n is a victim
@@ -798,6 +836,8 @@ def change_features(
             f["change_explains"] = 0.0
     else:
         f["no_service"] = 1.0
+    # a change is judged by what followed it, not by how loud its component is beside others
+    f["relative_magnitude"] = 1.0
     gap = vg.onset - change.at
     if gap < -cfg.skew:
         f["change_after_onset"] = 1.0

@@ -67,6 +67,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "path_len": 0.5,
     "path_weight": 0.5,
     "magnitude": 0.5,
+    "relative_magnitude": 1.0,
     "loudness": 0.2,
     # change attributes
     "first_deploy": 0.3,

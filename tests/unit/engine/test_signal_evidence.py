@@ -186,3 +186,30 @@ def test_a_change_followed_only_by_a_blip_does_not_explain_the_incident() -> Non
     assert _change(view, "dep-redis").features["change_explains"] == 0.0
     assert _change(view, "dep-cart").features["change_explains"] > 0.5
     assert DefaultScorer().rank(view).candidates[0].change_id == "dep-cart"
+
+
+def test_traffic_on_a_dependency_neither_explains_nor_sizes_a_failure() -> None:
+    # cart's latency fails while its own request rate jumps (z 1000, a flat baseline) and its
+    # dependency redis only sees its request rate drop: cart is still the deepest root, and
+    # the request jump does not count as the largest deviation
+    from rcagraph.engine.features import is_traffic_signal
+
+    requests = replace(sig("cart", -6, mag=1000), metric="requests", direction="up")
+    view = shop_view(
+        signals=[
+            requests,
+            replace(sig("redis", -6, mag=1000), metric="request_rate", direction="down"),
+            replace(sig("cart", -6, mag=40), uid="s|cart-lat", metric="latency_p99_ms"),
+            sig("checkout", -3),
+            sig("frontend", 0),
+        ]
+    )
+    assert is_traffic_signal(requests)
+    assert not is_traffic_signal(replace(requests, metric="latency_p99_ms"))
+    vg = ViewGraph(view, FeatureConfig())
+    assert vg.busy_deps("cart", t(-6)) == []  # redis only saw traffic
+    assert vg.max_magnitude() == 40
+    cart = next(c for c in build_candidates(view) if c.kind == "service" and c.service == "cart")
+    assert cart.features["deepest"] == 1.0
+    assert cart.features["relative_magnitude"] == 1.0
+    assert DefaultScorer().rank(view).candidates[0].service == "cart"
