@@ -162,6 +162,8 @@ class FeatureConfig:
     (the root turns bad first, the symptom follows hop by hop). ``propagation`` is the longest
     delay for an anomaly to reach a direct caller; ``order_tol`` how much earlier a dependency
     must turn bad to count as earlier (clock jitter between metrics and logs).
+    ``explain_ratio``: a dependency explains a caller's failure only if its deviation (robust
+    z) is at least this share of the caller's own (0 turns the check off).
     """
 
     skew: timedelta = timedelta(minutes=2)
@@ -175,6 +177,7 @@ class FeatureConfig:
     compare_window: timedelta = timedelta(minutes=15)
     proxy_discount: float = 0.7
     sustain_window: timedelta = timedelta(minutes=5)
+    explain_ratio: float = 0.1
 
 
 @dataclass(slots=True)
@@ -425,14 +428,49 @@ class ViewGraph:
         does: they explain an anomaly of ``n`` at ``t``."""
         lo, hi = t - self.cfg.propagation, t - self.cfg.order_tol
         until = self._explain_until(n, t)
-        return [d for d in self.deps(n) if self.failing_in(d, lo, hi, until)]
+        return [
+            d
+            for d in self.deps(n)
+            if self.failing_in(d, lo, hi, until) and self._comparable(d, lo, hi, n, t)
+        ]
 
     def busy_deps(self, n: str, t: datetime) -> list[str]:
         """Direct dependencies failing around ``t`` (one propagation delay either side) and
         staying failing while ``n`` does."""
         lo, hi = t - self.cfg.propagation, t + self.cfg.propagation
         until = self._explain_until(n, t)
-        return [d for d in self.deps(n) if self.failing_in(d, lo, hi, until)]
+        return [
+            d
+            for d in self.deps(n)
+            if self.failing_in(d, lo, hi, until) and self._comparable(d, lo, hi, n, t)
+        ]
+
+    def _comparable(self, d: str, lo: datetime, hi: datetime, n: str, t: datetime) -> bool:
+        """Whether dependency ``d``'s deviation in ``[lo, hi)`` is of a size that could explain
+        ``n``'s at ``t``: a dependency barely over its threshold (z 5) does not explain a
+        caller deviating tenfold more (z 60). Without magnitudes on both sides (log signals),
+        it may."""
+        ratio = self.cfg.explain_ratio
+        if ratio <= 0:
+            return True
+        own = self.peak(n, t, t + self.cfg.sustain_window)
+        dep = self.peak(d, lo, hi)
+        return own == 0.0 or dep == 0.0 or dep >= ratio * own
+
+    def peak(self, n: str, lo: datetime, hi: datetime) -> float:
+        """Largest health (non-traffic) metric-anomaly magnitude of ``n`` in ``[lo, hi)``."""
+        times = self._strong_at.get(n, [])
+        sigs = self._strong.get(n, [])[bisect_left(times, lo) : bisect_left(times, hi)]
+        return max(
+            (
+                abs(s.magnitude)
+                for s in sigs
+                if s.kind == "metric_anomaly"
+                and s.magnitude is not None
+                and not is_traffic_signal(s)
+            ),
+            default=0.0,
+        )
 
     def _explain_until(self, n: str, t: datetime) -> datetime:
         """How long a dependency's failure must last to explain ``n``'s failure at ``t``: as

@@ -213,3 +213,25 @@ def test_traffic_on_a_dependency_neither_explains_nor_sizes_a_failure() -> None:
     assert cart.features["deepest"] == 1.0
     assert cart.features["relative_magnitude"] == 1.0
     assert DefaultScorer().rank(view).candidates[0].service == "cart"
+
+
+def test_a_dependency_barely_over_its_threshold_does_not_explain_a_huge_deviation() -> None:
+    # redis wobbles at z 5 while cart deviates at z 200 in the same minute: cart stays the
+    # deepest root; a redis deviation of comparable size (z 50) would explain it
+    def view_with(redis_z: float) -> IncidentView:
+        return shop_view(
+            signals=[
+                sig("redis", -6.5, mag=redis_z),
+                sig("cart", -6, mag=200),
+                sig("checkout", -3),
+                sig("frontend", 0),
+            ]
+        )
+
+    small = ViewGraph(view_with(5), FeatureConfig())
+    assert small.busy_deps("cart", t(-6)) == []
+    assert _service(view_with(5), "cart").features["deepest"] == 1.0
+    big = ViewGraph(view_with(50), FeatureConfig())
+    assert big.busy_deps("cart", t(-6)) == ["redis"]
+    off = ViewGraph(view_with(5), FeatureConfig(explain_ratio=0.0))
+    assert off.busy_deps("cart", t(-6)) == ["redis"]
