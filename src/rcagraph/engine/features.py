@@ -79,7 +79,8 @@ FEATURES: dict[str, str] = {
     "anomalous_before_change": "share of the component's anomalies within 15 min around the "
     "change that came before it; 1 when a sustained failure was already under way at the change",
     "change_after_onset": "the change came after the onset (beyond the skew tolerance)",
-    "root_onset": "no anomalous dependency of the component began earlier (onset order)",
+    "root_onset": "no anomalous dependency of the component began earlier (onset order; "
+    "the onset-order features are 0 for a component off every symptom path)",
     "leads_symptom": "how far the component's onset precedes the symptoms' first failure "
     "signal, in propagation delays (capped at 1; 0.5 for a symptom itself)",
     "callers_follow": "share of the component's anomalous callers whose onset is not earlier",
@@ -308,6 +309,8 @@ class ViewGraph:
         self._sustained: dict[tuple[str, datetime], float] = {}
         self._episode_end: dict[tuple[str, datetime], datetime] = {}
         self._max_magnitude: float | None = None
+        self._path_to: dict[str, tuple[str, ...]] | None = None
+        self._path_weight: dict[str, float] | None = None
 
     def _declare_symptoms(self, view: IncidentView) -> None:
         """The incident declares its symptoms failing at its onset: a symptom without a
@@ -373,15 +376,24 @@ class ViewGraph:
         return self._callers[n]
 
     def path_to(self, n: str) -> tuple[str, ...]:
-        best: list[str] | None = None
-        for s in self.symptoms:
-            p = self.paths[s].get(n)
-            if p is not None and (best is None or len(p) < len(best)):
-                best = p
-        return tuple(best) if best else ()
+        """The shortest dependency path from a symptom to ``n`` (empty: off every path)."""
+        if self._path_to is None:
+            best: dict[str, list[str]] = {}
+            for s in self.symptoms:
+                for m, p in self.paths[s].items():
+                    if m not in best or len(p) < len(best[m]):
+                        best[m] = p
+            self._path_to = {m: tuple(p) for m, p in best.items()}
+        return self._path_to.get(n, ())
 
     def path_weight(self, n: str) -> float:
-        return max((self.best_share[s].get(n, 0.0) for s in self.symptoms), default=0.0)
+        if self._path_weight is None:
+            pw: dict[str, float] = {}
+            for s in self.symptoms:
+                for m, w in self.best_share[s].items():
+                    pw[m] = max(pw.get(m, 0.0), w)
+            self._path_weight = pw
+        return self._path_weight.get(n, 0.0)
 
     def coverage(self, n: str) -> float:
         if not self.symptoms:
@@ -725,7 +737,14 @@ def _component_features(
     top = vg.max_magnitude()
     f["relative_magnitude"] = math.log1p(max(mags)) / math.log1p(top) if mags and top > 0 else 0.0
     f["loudness"] = min(1.0, math.log1p(len(episode)) / math.log1p(20))
-    if t0 is not None:
+    if t0 is not None and not on_path:
+        # off every symptom path: it cannot explain the symptom, so the onset-order walks
+        # (the costly part, on a large graph most anomalous components) are skipped
+        f["root_onset"] = 0.0
+        f["callers_follow"] = 0.0
+        f["deepest"] = 0.0
+        f["sustained"] = vg.sustained(n, t0)
+    elif t0 is not None:
         # onset order: a direct dependency that turned bad just before suggests n is a victim
         earlier = vg.earlier_deps(n, t0)
         f["root_onset"] = 0.0 if earlier else 1.0

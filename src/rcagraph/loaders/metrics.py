@@ -16,6 +16,7 @@ others, sorted, as ``k=v;k=v``.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import re
@@ -65,6 +66,7 @@ _SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def signal_of(metric: str) -> str:
     """The contract's signal class of a metric name: latency, errors, availability, saturation,
     other (first matching pattern: errors, availability, latency, saturation)."""
