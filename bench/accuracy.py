@@ -46,7 +46,7 @@ from bench.generator import TOPOLOGIES, generate
 if TYPE_CHECKING:
     from rcagraph.core import RcaGraph
     from rcagraph.engine.base import Ranker, Truth
-    from rcagraph.engine.service import EvalReport, Evaluated
+    from rcagraph.engine.service import EvalReport, Evaluated, GroupReport
     from rcagraph.engine.view import IncidentView
 
 REPO = Path(__file__).resolve().parents[1]
@@ -278,12 +278,21 @@ def overall_table(reports: dict[str, EvalReport]) -> list[str]:
 
 
 def grouped_table(
-    title: str, groups: dict[str, dict[str, EvalReport]], rankers: Sequence[str]
+    title: str,
+    groups: dict[str, dict[str, EvalReport]],
+    rankers: Sequence[str],
+    cell: Callable[[GroupReport], tuple[int, str]] | None = None,
+    extra: tuple[str, Callable[[str], str]] | None = None,
 ) -> list[str]:
-    """Rows: groups; columns: per ranker change AC@1 / AC@3 / MRR and service AC@1."""
-    head = f"| {title} | n | " + " | ".join(rankers) + " |"
-    sep = "| --- | ---: | " + " | ".join("---" for _ in rankers) + " |"
-    lines = [head, sep]
+    """Rows: groups; columns: per ranker ``cell(report) -> (n, text)`` (default: change AC@1 /
+    AC@3 / MRR · service AC@1), and an optional last column ``extra = (title, text of key)``."""
+    cell = cell or _change_cell
+    head = f"| {title} | n | " + " | ".join(rankers)
+    sep = "| --- | ---: | " + " | ".join("---" for _ in rankers)
+    if extra:
+        head += f" | {extra[0]}"
+        sep += " | ---"
+    lines = [head + " |", sep + " |"]
     keys = sorted({k for g in groups.values() for k in g})
     for k in keys:
         cells = []
@@ -293,14 +302,18 @@ def grouped_table(
             if rep is None:
                 cells.append("–")
                 continue
-            o = rep.overall
-            n = o.change.n
-            cells.append(
-                f"{_f(o.change.ac1)} / {_f(o.change.ac3)} / {_f(o.change.mrr)} · "
-                f"{_f(o.service.ac1)}"
-            )
+            n, text = cell(rep.overall)
+            cells.append(text)
+        if extra:
+            cells.append(extra[1](k))
         lines.append(f"| {k} | {n} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _change_cell(o: GroupReport) -> tuple[int, str]:
+    return o.change.n, (
+        f"{_f(o.change.ac1)} / {_f(o.change.ac3)} / {_f(o.change.mrr)} · {_f(o.service.ac1)}"
+    )
 
 
 def target_lines(reports: dict[str, EvalReport], best: str) -> list[str]:
@@ -457,29 +470,16 @@ def petshop_table(
 ) -> list[str]:
     """Rows: cells; columns: per ranker service AC@1 / AC@3 · change AC@1; with ``paper`` a
     last column with the paper's traversal baseline (service top-1 / top-3)."""
-    head = "| scenario · metric | n | " + " | ".join(rankers)
-    sep = "| --- | ---: | " + " | ".join("---" for _ in rankers)
-    if paper:
-        head += " | paper traversal (all issues)"
-        sep += " | ---"
-    lines = [head + " |", sep + " |"]
-    keys = sorted({k for g in groups.values() for k in g})
-    for k in keys:
-        cells = []
-        n = 0
-        for r in rankers:
-            rep = groups.get(r, {}).get(k)
-            if rep is None:
-                cells.append("–")
-                continue
-            o = rep.overall
-            n = o.service.n
-            cells.append(f"{_f(o.service.ac1)} / {_f(o.service.ac3)} · {_f(o.change.ac1)}")
-        if paper:
-            ref = PETSHOP_PAPER_TRAVERSAL.get(k)
-            cells.append("–" if ref is None else f"{ref[0]:.2f} / {ref[1]:.2f}")
-        lines.append(f"| {k} | {n} | " + " | ".join(cells) + " |")
-    return lines
+
+    def service_cell(o: GroupReport) -> tuple[int, str]:
+        return o.service.n, f"{_f(o.service.ac1)} / {_f(o.service.ac3)} · {_f(o.change.ac1)}"
+
+    def paper_cell(key: str) -> str:
+        ref = PETSHOP_PAPER_TRAVERSAL.get(key)
+        return "–" if ref is None else f"{ref[0]:.2f} / {ref[1]:.2f}"
+
+    extra = ("paper traversal (all issues)", paper_cell) if paper else None
+    return grouped_table("scenario · metric", groups, rankers, service_cell, extra)
 
 
 def petshop_section(
