@@ -436,38 +436,31 @@ class ViewGraph:
 
     def earlier_deps(self, n: str, t: datetime) -> list[str]:
         """Direct dependencies that turned anomalous shortly before ``t`` (within one
-        propagation delay, and more than ``order_tol`` before) and stay failing while ``n``
-        does: they explain an anomaly of ``n`` at ``t``."""
-        lo, hi = t - self.cfg.propagation, t - self.cfg.order_tol
-        until = self._explain_until(n, t)
-        return [
-            d
-            for d in self.deps(n)
-            if self.failing_in(d, lo, hi, until) and self._comparable(d, lo, hi, n, t)
-        ]
+        propagation delay, and more than ``order_tol`` before) and explain ``n``'s anomaly at
+        ``t`` (see :meth:`_explaining_deps`)."""
+        return self._explaining_deps(n, t, t - self.cfg.propagation, t - self.cfg.order_tol)
 
     def busy_deps(self, n: str, t: datetime) -> list[str]:
-        """Direct dependencies failing around ``t`` (one propagation delay either side) and
-        staying failing while ``n`` does."""
-        lo, hi = t - self.cfg.propagation, t + self.cfg.propagation
-        until = self._explain_until(n, t)
-        return [
-            d
-            for d in self.deps(n)
-            if self.failing_in(d, lo, hi, until) and self._comparable(d, lo, hi, n, t)
-        ]
+        """Direct dependencies failing around ``t`` (one propagation delay either side) in a
+        way that could explain ``n``'s anomaly at ``t``."""
+        return self._explaining_deps(n, t, t - self.cfg.propagation, t + self.cfg.propagation)
 
-    def _comparable(self, d: str, lo: datetime, hi: datetime, n: str, t: datetime) -> bool:
-        """Whether dependency ``d``'s deviation in ``[lo, hi)`` is of a size that could explain
-        ``n``'s at ``t``: a dependency barely over its threshold (z 5) does not explain a
-        caller deviating tenfold more (z 60). Without magnitudes on both sides (log signals),
-        it may."""
+    def _explaining_deps(self, n: str, t: datetime, lo: datetime, hi: datetime) -> list[str]:
+        """Direct dependencies with a sustained failure in ``[lo, hi)`` that lasts while ``n``
+        fails (:meth:`failing_in`) and deviates at least ``explain_ratio`` as much as ``n``
+        does: a dependency barely over its threshold (z 5) does not explain a caller deviating
+        tenfold more (z 60). Without magnitudes on both sides (log signals), it may."""
+        until = self._explain_until(n, t)
         ratio = self.cfg.explain_ratio
-        if ratio <= 0:
-            return True
-        own = self.peak(n, t, t + self.cfg.sustain_window)
-        dep = self.peak(d, lo, hi)
-        return own == 0.0 or dep == 0.0 or dep >= ratio * own
+        own = self.peak(n, t, t + self.cfg.sustain_window) if ratio > 0 else 0.0
+        out = []
+        for d in self.deps(n):
+            if not self.failing_in(d, lo, hi, until):
+                continue
+            dep = self.peak(d, lo, hi) if own else 0.0
+            if own == 0.0 or dep == 0.0 or dep >= ratio * own:
+                out.append(d)
+        return out
 
     def peak(self, n: str, lo: datetime, hi: datetime) -> float:
         """Largest health (non-traffic) metric-anomaly magnitude of ``n`` in ``[lo, hi)``."""
