@@ -19,7 +19,6 @@ from pathlib import Path
 
 import neo4j
 import pytest
-from bench.generator.core import generate
 from typer.testing import CliRunner
 
 from rcagraph.cli.main import app
@@ -35,6 +34,7 @@ from rcagraph.postmortem.common import SYSTEM
 from rcagraph.postmortem.hypotheses import Hypothesis
 from rcagraph.server.manager import LocalServer
 from rcagraph.settings import Settings
+from rcagraph.synthetic.incidents import generate
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

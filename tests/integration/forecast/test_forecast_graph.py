@@ -11,11 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from rcagraph.core import RcaGraph
-from rcagraph.forecast.history import History, HistoryConfig, generate_history
+from rcagraph.forecast.history import History
 from rcagraph.forecast.model import ForecastModel
 from rcagraph.forecast.modes import build_failure_modes
 from rcagraph.forecast.service import load_history, read_forecasts, write_history
 from rcagraph.graph import Query
+from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
 SCOPE = "hist"
 
