@@ -35,7 +35,6 @@ from rcagraph.postmortem.hypotheses import Hypothesis
 from rcagraph.settings import Settings
 from rcagraph.synthetic.incidents import generate
 
-
 _WIPE = Query(
     "tests.train_from_graph.wipe",
     "MATCH (n) WHERE NOT n:SchemaMigration "
