@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.generator import TOPOLOGIES, generate
+from rcagraph.synthetic.incidents import TOPOLOGIES, generate
 
 if TYPE_CHECKING:
     from rcagraph.core import RcaGraph

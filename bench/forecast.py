@@ -1,11 +1,11 @@
 """Failure-mode forecasting backtest (issue 6): the model against two baselines, held-out months.
 
-A seeded synthetic history (:func:`rcagraph.forecast.history.generate_history`) is cut into
-months. Rolling origin: for each of the last ``--test-months`` months, the model and the
+A seeded synthetic history (:func:`rcagraph.synthetic.forecast_history.generate_history`) is
+cut into months. Rolling origin: for each of the last ``--test-months`` months, the model and the
 baselines are fitted on the rows whose whole label window ends before the month starts, and
 scored on the month's rows (each service × failure mode known at a daily origin, label: an
 incident of that mode within the horizon). Features are the same code the graph path uses
-(:mod:`rcagraph.forecast.features`).
+(:mod:`rcagraph.forecast.risk_features`).
 
 Baselines, fitted on the same training rows:
 
@@ -34,7 +34,9 @@ import numpy as np
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from bench.docs import replace_section
-from rcagraph.forecast.features import (
+from rcagraph.forecast.history import History
+from rcagraph.forecast.model import ForecastConfig, ForecastModel, training_mask
+from rcagraph.forecast.risk_features import (
     FEATURES,
     HORIZONS,
     EventIndex,
@@ -42,8 +44,7 @@ from rcagraph.forecast.features import (
     build_matrix,
     daily_origins,
 )
-from rcagraph.forecast.history import History, HistoryConfig, generate_history
-from rcagraph.forecast.model import ForecastConfig, ForecastModel, training_mask
+from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 BINS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 1.0)
@@ -212,7 +213,8 @@ def main() -> None:
         "",
         f"Command: `{cmd}` (seeded; {total_s:.0f} s in all on 2 shared cores).",
         "",
-        f"Synthetic history (seed {args.seed}, `rcagraph.forecast.history`): {args.days} days, "
+        f"Synthetic history (seed {args.seed}, `rcagraph.synthetic.forecast_history`): "
+        f"{args.days} days, "
         f"{len(history.components)} components, {len(history.edges)} dependencies, "
         f"{len(history.changes)} changes, {len(history.incidents)} incidents in "
         f"{len({i.mode_key for i in history.incidents})} failure modes, "

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -49,17 +48,10 @@ def test_app_without_a_thread_limit_keeps_anyios_default(rca: RcaGraph) -> None:
 
 
 def test_serve_runs_the_app_with_its_thread_limit(
-    rca: RcaGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    neo4j_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rcagraph.cli.main import app as cli
 
-    s = rca.settings
-    monkeypatch.setenv("RCAGRAPH_SERVER_NAME", s.server_name)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_URI", s.neo4j_uri)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_USER", s.neo4j_user)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_PASSWORD", s.neo4j_password.get_secret_value())
-    monkeypatch.setenv("RCAGRAPH_HOME", str(s.home))
-    monkeypatch.setenv("RCAGRAPH_DATA_DIR", str(tmp_path / "data"))
     seen: dict[str, Any] = {}
 
     def fake_run(app: FastAPI, **kwargs: Any) -> None:

@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 
 from rcagraph.api import create_app
 from rcagraph.core import RcaGraph
-from rcagraph.forecast.history import HistoryConfig, generate_history
 from rcagraph.forecast.modes import build_failure_modes
 from rcagraph.forecast.service import train_service, write_history
 from rcagraph.graph import Query
 from rcagraph.postmortem.common import Role
 from rcagraph.postmortem.tokens import TokenStore
+from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
 SCOPE = "api-forecast"
 _FORECASTS = Query("t.api.forecasts", "MATCH (f:Forecast {scope: $scope}) RETURN count(f) AS n")

@@ -8,6 +8,7 @@ import io
 import json
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -184,6 +185,7 @@ def test_schemathesis_no_5xx(api: Api) -> None:
     """A bounded property-based run against the OpenAPI schema: no 5xx on any input."""
     import schemathesis
     from hypothesis import HealthCheck, given, settings
+    from schemathesis.core.result import Err
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.client.app)
     ops = schema.include(
@@ -193,13 +195,15 @@ def test_schemathesis_no_5xx(api: Api) -> None:
     calls: list[int] = []
     headers = api.h("admin")
     for result in ops.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
         operation = result.ok()
 
         @settings(
             max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck)
         )
         @given(case=operation.as_strategy())
-        def run(case: schemathesis.Case) -> None:
+        def run(case: schemathesis.Case[Any]) -> None:
             response = case.call(headers=headers)
             calls.append(response.status_code)
             if response.status_code >= 500:

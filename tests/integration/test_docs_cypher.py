@@ -55,7 +55,7 @@ def test_doc_has_examples() -> None:
 def test_doc_query_runs_and_finds_the_seeded_answer(rca: RcaGraph, index: int) -> None:
     rca.graph.write(SEED)
     params, text = _blocks()[index]
-    rows = rca.graph.read(Query(f"docs.example{index}", text), **params)  # type: ignore[arg-type]
+    rows = rca.graph.read(Query(f"docs.example{index}", text), **params)
     assert rows, f"example {index} found nothing on the seeded graph"
     if index == 0:
         assert rows[0]["change"] == "9f1c"

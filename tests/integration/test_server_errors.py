@@ -42,7 +42,8 @@ def test_server_dying_on_start_shows_its_log(test_settings: Settings, tmp_path: 
         pytest.skip("the test Neo4j is external; the managed server is not in use")
     # a distribution is installed (the session's server runs from it); an impossible heap size
     # makes the JVM exit at once
-    settings = Settings(server_name=f"dies-{tmp_path.name}", heap_size="1x", apoc=False)
+    name = f"dies-{test_settings.server_name}-{tmp_path.name}"  # not shared with another run
+    settings = Settings(server_name=name, heap_size="1x", apoc=False)
     server = LocalServer(settings)
     with pytest.raises(ServerStartError) as info:
         server.start()

@@ -16,8 +16,12 @@ def test_start_twice_one_server_then_stop_leaves_nothing(
 ) -> None:
     if not test_settings.managed:
         pytest.skip("the test Neo4j is external; the managed server is not in use")
+    # named after the session's server too: runs that share RCAGRAPH_HOME must not share it
     settings = Settings(
-        server_name=f"lifecycle-{tmp_path.name}", heap_size="512m", pagecache_size="64m", apoc=False
+        server_name=f"lifecycle-{test_settings.server_name}-{tmp_path.name}",
+        heap_size="512m",
+        pagecache_size="64m",
+        apoc=False,
     )
     server = LocalServer(settings)
     try:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import neo4j
 import pytest
-from bench.generator.core import generate
 from typer.testing import CliRunner
 
 from rcagraph.cli.main import app
@@ -33,10 +32,8 @@ from rcagraph.graph import Query
 from rcagraph.postmortem import Workflow
 from rcagraph.postmortem.common import SYSTEM
 from rcagraph.postmortem.hypotheses import Hypothesis
-from rcagraph.server.manager import LocalServer
 from rcagraph.settings import Settings
-
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+from rcagraph.synthetic.incidents import generate
 
 _WIPE = Query(
     "tests.train_from_graph.wipe",
@@ -160,29 +157,19 @@ def _text(output: str) -> str:
     return " ".join(output.split())
 
 
-def _point_cli_at(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI builds its settings from the environment: point it at the test Neo4j."""
-    if settings.managed:
-        state = LocalServer(settings).running_state()
-        assert state is not None
-        uri, user, password = state.bolt_uri, state.user, state.password
-    else:
-        uri, user = settings.neo4j_uri, settings.neo4j_user
-        password = settings.neo4j_password.get_secret_value()
-    monkeypatch.setenv("RCAGRAPH_NEO4J_URI", uri)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_USER", user)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_PASSWORD", password)
+@pytest.fixture
+def rca(graph_rca: RcaGraph, neo4j_driver: neo4j.Driver, tmp_path: Path) -> RcaGraph:
+    """This module's graph, not emptied (it overrides the conftest's ``rca``): ``neo4j_env``
+    points the CLI at it, and at ``tmp_path / "data"``, keeping the labelled history the tests
+    share."""
+    settings = graph_rca.settings.model_copy(update={"data_dir": tmp_path / "data"})
+    return RcaGraph(neo4j_driver, settings)
 
 
 def test_train_from_graph_cli(
-    graph_rca: RcaGraph,
-    history: dict[str, Case],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    graph_rca: RcaGraph, history: dict[str, Case], neo4j_env: dict[str, str], tmp_path: Path
 ) -> None:
     rca = graph_rca
-    _point_cli_at(rca.settings, monkeypatch)
-    monkeypatch.setenv("RCAGRAPH_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
     out = tmp_path / "model.joblib"
 

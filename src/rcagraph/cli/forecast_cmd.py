@@ -126,8 +126,8 @@ def generate(
 ) -> None:
     """Write months of seeded synthetic operation (changes, incidents, signals) into a scope."""
     with cli_errors():
-        from rcagraph.forecast.history import HistoryConfig, generate_history
         from rcagraph.forecast.service import write_history
+        from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
         history = generate_history(
             HistoryConfig(seed=seed, scope=scope, days=days, n_services=services)

@@ -1,7 +1,7 @@
 """The forecasting model: calibrated probabilities of an incident of a failure mode.
 
 One scikit-learn classifier per horizon (24 h, 7 days) on the rows of
-:mod:`rcagraph.forecast.features` — by default an L1-regularised logistic regression on
+:mod:`rcagraph.forecast.risk_features` — by default an L1-regularised logistic regression on
 standardised features, which keeps the few features that carry signal — wrapped in
 ``CalibratedClassifierCV`` (Platt scaling by default) whose folds are time-ordered
 (``TimeSeriesSplit`` with a gap of one horizon, so a calibration fold never sees a label window
@@ -35,7 +35,8 @@ from sklearn.preprocessing import StandardScaler
 
 from rcagraph import __version__
 from rcagraph.errors import InputError, NotFoundError
-from rcagraph.forecast.features import (
+from rcagraph.forecast.history import ChangeRec, History
+from rcagraph.forecast.risk_features import (
     FEATURES,
     HORIZONS,
     EventIndex,
@@ -44,7 +45,6 @@ from rcagraph.forecast.features import (
     change_matrix,
     daily_origins,
 )
-from rcagraph.forecast.history import ChangeRec, History
 
 MODEL_FORMAT = 1
 Horizon = Literal["24h", "7d"]

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from rcagraph.errors import InputError, NotFoundError
 from rcagraph.forecast import queries
-from rcagraph.forecast.features import HORIZONS
 from rcagraph.forecast.history import (
     AlertRec,
     AnomalyRec,
@@ -38,6 +37,7 @@ from rcagraph.forecast.modes import (
     group_modes,
     read_causes,
 )
+from rcagraph.forecast.risk_features import HORIZONS
 from rcagraph.graph import Graph, Query, WriteStats
 from rcagraph.ids import uid
 

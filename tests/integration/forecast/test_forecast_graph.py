@@ -11,11 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from rcagraph.core import RcaGraph
-from rcagraph.forecast.history import History, HistoryConfig, generate_history
+from rcagraph.forecast.history import History
 from rcagraph.forecast.model import ForecastModel
 from rcagraph.forecast.modes import build_failure_modes
 from rcagraph.forecast.service import load_history, read_forecasts, write_history
 from rcagraph.graph import Query
+from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
 SCOPE = "hist"
 
@@ -45,7 +46,7 @@ def history() -> History:
 
 
 def test_history_modes_and_forecasts_round_trip(
-    rca: RcaGraph, history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    rca: RcaGraph, history: History, tmp_path: Path, neo4j_env: dict[str, str]
 ) -> None:
     write_history(rca.graph, history)
     nodes = rca.graph.read_value(_COUNT, scope=SCOPE)
@@ -103,15 +104,10 @@ def test_history_modes_and_forecasts_round_trip(
     rca.forecast(SCOPE, horizon="7d", model=model, at=at)
     assert len(rca.graph.read(_FORECASTS, scope=SCOPE)) == len(forecasts)
 
-    # the CLI: train to a file, then a JSON forecast with that model
+    # the CLI (pointed at the test Neo4j by ``neo4j_env``): train to a file, then a JSON
+    # forecast with that model
     from rcagraph.cli.main import app
 
-    s = rca.settings
-    monkeypatch.setenv("RCAGRAPH_SERVER_NAME", s.server_name)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_URI", s.neo4j_uri)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_USER", s.neo4j_user)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_PASSWORD", s.neo4j_password.get_secret_value())
-    monkeypatch.setenv("RCAGRAPH_HOME", str(s.home))
     runner = CliRunner()
     path = tmp_path / "model.joblib"
     until = at.isoformat()

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from rcagraph.core import RcaGraph
-from rcagraph.forecast.history import History, HistoryConfig, generate_history
+from rcagraph.forecast.history import History
 from rcagraph.forecast.model import ForecastModel
 from rcagraph.forecast.service import write_history
 from rcagraph.graph import Query
+from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "forecasting.md"
 BLOCK = re.compile(r"```cypher\n// params: (\{.*?\})\n(.*?)```", re.S)

@@ -16,7 +16,6 @@ from rcagraph.errors import BundleError
 from rcagraph.graph import Query
 from rcagraph.ids import bundle_scope
 from rcagraph.loaders.bundle import load_bundle
-from rcagraph.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "bundles" / "checkout-latency"
 SCOPE = bundle_scope("INC-1042")
@@ -223,21 +222,10 @@ def test_a_bundle_without_incident_is_refused(rca: RcaGraph, tmp_path: Path) -> 
     assert info.value.field == "started_at"
 
 
-def _cli_env(monkeypatch: pytest.MonkeyPatch, settings: Settings, data: Path) -> None:
-    monkeypatch.setenv("RCAGRAPH_SERVER_NAME", settings.server_name)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_URI", settings.neo4j_uri)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_USER", settings.neo4j_user)
-    monkeypatch.setenv("RCAGRAPH_NEO4J_PASSWORD", settings.neo4j_password.get_secret_value())
-    monkeypatch.setenv("RCAGRAPH_HOME", str(settings.home))
-    monkeypatch.setenv("RCAGRAPH_DATA_DIR", str(data))
-
-
-def test_cli_load_exit_codes(
-    rca: RcaGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_load_exit_codes(rca: RcaGraph, tmp_path: Path, neo4j_env: dict[str, str]) -> None:
+    """The CLI, pointed at the test Neo4j and at ``tmp_path / "data"`` by ``neo4j_env``."""
     from rcagraph.cli.main import app
 
-    _cli_env(monkeypatch, rca.settings, tmp_path / "data")
     runner = CliRunner()
     bundle = _bad_bundle(tmp_path)
     result = runner.invoke(app, ["load", str(bundle), "--bundle-scope", "--no-progress"])

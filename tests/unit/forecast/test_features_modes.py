@@ -8,23 +8,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from rcagraph.forecast.features import (
-    FEATURES,
-    EventIndex,
-    build_matrix,
-    change_matrix,
-    feature_vector,
-    labels,
-)
 from rcagraph.forecast.history import (
     AlertRec,
     AnomalyRec,
     ChangeRec,
     ComponentRec,
     History,
-    HistoryConfig,
     IncidentRec,
-    generate_history,
     history_rows,
 )
 from rcagraph.forecast.modes import (
@@ -34,6 +24,15 @@ from rcagraph.forecast.modes import (
     group_modes,
     mode_key,
 )
+from rcagraph.forecast.risk_features import (
+    FEATURES,
+    EventIndex,
+    build_matrix,
+    change_matrix,
+    feature_vector,
+    labels,
+)
+from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 LAT = "metric:latency/up"

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from rcagraph.errors import InputError, NotFoundError
-from rcagraph.forecast.features import (
+from rcagraph.forecast.history import ChangeRec, History
+from rcagraph.forecast.model import ForecastConfig, ForecastModel, training_mask
+from rcagraph.forecast.risk_features import (
     FEATURES,
     HORIZONS,
     EventIndex,
@@ -18,8 +20,7 @@ from rcagraph.forecast.features import (
     build_matrix,
     daily_origins,
 )
-from rcagraph.forecast.history import ChangeRec, History, HistoryConfig, generate_history
-from rcagraph.forecast.model import ForecastConfig, ForecastModel, training_mask
+from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
 
 @pytest.fixture(scope="module")

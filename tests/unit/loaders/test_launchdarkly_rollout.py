@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.generator import formats
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rcagraph.loaders.base import Rejection
 from rcagraph.loaders.changes import LD_WEIGHT_TOTAL, parse_flag_change, parse_lines
 from rcagraph.loaders.records import RecordError
+from rcagraph.synthetic.incidents import formats
 
 ENV = "production"
 CUR = f"currentVersion.environments.{ENV}"

@@ -1,4 +1,4 @@
-"""``python -m bench.generator --out DIR --per-system N --seed S``: write synthetic bundles."""
+"""``python -m rcagraph.synthetic --out DIR --per-system N --seed S``: write synthetic bundles."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.generator.core import generate
-from bench.generator.topologies import TOPOLOGIES
+from rcagraph.synthetic.incidents import TOPOLOGIES, generate
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.generator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m rcagraph.synthetic", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("bench/out/synthetic"))
     parser.add_argument("--per-system", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)

@@ -7,7 +7,9 @@ import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from bench.generator.topologies import Topology
+import yaml
+
+from rcagraph.synthetic.incidents.topologies import Topology
 
 
 def rfc3339(t: datetime, offset_minutes: int = 0) -> str:
@@ -39,8 +41,6 @@ def backstage_catalog(
     topo: Topology, flag_annotations: dict[str, list[str]], calls: dict[tuple[str, str], int]
 ) -> str:
     """Backstage catalog entities (Groups, System, Components, Resources) as multi-doc YAML."""
-    import yaml
-
     docs: list[dict[str, Any]] = [
         {
             "apiVersion": "backstage.io/v1alpha1",

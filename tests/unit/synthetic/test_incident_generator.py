@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bench.generator import FAULT_VARIANTS, TOPOLOGIES, generate, plan_incident
 
 from rcagraph.engine.base import Truth
 from rcagraph.loaders.timeparse import (
@@ -18,6 +17,7 @@ from rcagraph.loaders.timeparse import (
     parse_rfc3339,
     parse_rfc3339_or_epoch_s,
 )
+from rcagraph.synthetic.incidents import FAULT_VARIANTS, TOPOLOGIES, generate, plan_incident
 
 SYSTEMS = sorted(TOPOLOGIES)
 
