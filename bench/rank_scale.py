@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from bench.docs import replace_section
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.core import RcaGraph
 from rcagraph.engine import queries as q
 from rcagraph.engine.extract import ExtractConfig, extract_view, read_columns, to_datetime

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.api import errors
 from rcagraph.api.ingest import IngestService
 from rcagraph.api.metrics import ApiMetrics

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.engine import queries as q
 from rcagraph.engine.base import Ranker, Truth
 from rcagraph.engine.extract import ExtractConfig, extract_view

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.forecast import queries
 from rcagraph.graph import Graph
 from rcagraph.ids import uid

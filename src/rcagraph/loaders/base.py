@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.errors import InputError
 from rcagraph.graph import Graph, WriteStats
 

@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime
 from enum import IntEnum
 from typing import Any
 
+from rcagraph.__version__ import __version__
 from rcagraph.errors import InputError, PermissionDeniedError
-from rcagraph.loaders.base import LOADER_VERSION
 
 #: ``source`` of every node the workflow writes
 SOURCE = "rcagraph.postmortem"
+#: ``loader_version`` of every node the workflow writes (the tag the loaders write too)
+WRITER_VERSION = f"rcagraph/{__version__}"
 
 
 class Role(IntEnum):
@@ -102,7 +104,7 @@ def dumps(value: Any) -> str:
 
 
 def provenance(source_ref: str) -> dict[str, Any]:
-    return {"source": SOURCE, "source_ref": source_ref, "loader_version": LOADER_VERSION}
+    return {"source": SOURCE, "source_ref": source_ref, "loader_version": WRITER_VERSION}
 
 
 def require_aware(value: datetime | None, field: str) -> datetime | None:
