@@ -26,9 +26,9 @@ from rcagraph.cli.main import app
 from rcagraph.cli.rank_cmd import load_bundle_scoped
 from rcagraph.core import RcaGraph
 from rcagraph.engine.base import Truth
-from rcagraph.engine.history import labelled_incidents
 from rcagraph.engine.learned import LearnedRanker, load_ranker
 from rcagraph.engine.service import write_back
+from rcagraph.engine.verdicts import labelled_incidents
 from rcagraph.graph import Query
 from rcagraph.postmortem import Workflow
 from rcagraph.postmortem.common import SYSTEM

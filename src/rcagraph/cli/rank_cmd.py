@@ -163,9 +163,9 @@ def train(
     """Train a ranker on labelled bundles and/or labelled incidents in the graph, and save it
     as a versioned model file."""
     from rcagraph.engine.extract import extract_view
-    from rcagraph.engine.history import labelled_incidents
     from rcagraph.engine.learned import LearnedRanker
     from rcagraph.engine.scorer import DefaultScorer
+    from rcagraph.engine.verdicts import labelled_incidents
     from rcagraph.engine.view import IncidentView
 
     if ranker not in ("learned", "default"):

@@ -4,6 +4,6 @@ review gates, remediation actions and their verification, KPIs, audit trail and 
 Domain logic only (no web framework); the API and the CLI call :class:`Workflow`.
 """
 
-from rcagraph.postmortem.service import Workflow
+from rcagraph.postmortem.workflow import Workflow
 
 __all__ = ["Workflow"]

@@ -19,7 +19,7 @@ from rcagraph.postmortem.common import (
     provenance,
     utcnow,
 )
-from rcagraph.postmortem.workflow import PostMortemService
+from rcagraph.postmortem.postmortems import PostMortemService
 
 STATUSES: tuple[str, ...] = ("open", "in_progress", "done", "verified", "reopened", "cancelled")
 OPEN_STATUSES: tuple[str, ...] = ("open", "in_progress", "reopened")

@@ -30,7 +30,7 @@ from rcagraph.postmortem.common import (
     provenance,
     utcnow,
 )
-from rcagraph.postmortem.workflow import PostMortemService
+from rcagraph.postmortem.postmortems import PostMortemService
 
 FINISHED = ("done", "verified", "cancelled")
 

@@ -18,7 +18,7 @@ from rcagraph.api.models import (
     PostMortemEdit,
     Scope,
 )
-from rcagraph.postmortem.workflow import PostMortem
+from rcagraph.postmortem.documents import PostMortem
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"], responses=ERRORS)
 
