@@ -97,6 +97,15 @@ class LoadReport:
         report.write_text(json.dumps(self.to_dict(), indent=2))
 
 
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """How a load writes: where raw series and log lines (Parquet) and load reports go, and
+    how many rows a write batch holds (:class:`rcagraph.settings.Settings` gives both)."""
+
+    data_dir: Path
+    batch_size: int = 5000
+
+
 @dataclass(slots=True)
 class LoadContext:
     """Everything a loader needs to write one bundle's records."""

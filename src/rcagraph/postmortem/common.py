@@ -10,6 +10,7 @@ from typing import Any
 
 from rcagraph.__version__ import __version__
 from rcagraph.errors import InputError, PermissionDeniedError
+from rcagraph.graph import native as native  # the services' Neo4j → Python conversion
 
 #: ``source`` of every node the workflow writes
 SOURCE = "rcagraph.postmortem"
@@ -56,20 +57,6 @@ SYSTEM = Actor("system", Role.admin)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def native(value: Any) -> Any:
-    """Neo4j temporal values to Python ones (recursively through dicts and lists)."""
-    if hasattr(value, "to_native"):
-        v = value.to_native()
-        if isinstance(v, datetime) and v.tzinfo is not None:
-            return v.astimezone(UTC)
-        return v
-    if isinstance(value, dict):
-        return {k: native(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [native(v) for v in value]
-    return value
 
 
 def iso(value: datetime | date | None) -> str | None:

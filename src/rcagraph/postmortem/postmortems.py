@@ -15,6 +15,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
+import rcagraph.postmortem.queries as q
 from rcagraph.errors import (
     ConflictError,
     GraphConstraintError,
@@ -25,7 +26,6 @@ from rcagraph.errors import (
 )
 from rcagraph.graph import Graph
 from rcagraph.ids import uid
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.audit import AuditTrail
 from rcagraph.postmortem.blameless import check_document
 from rcagraph.postmortem.common import Actor, Role, dumps, jsonable, native, provenance, utcnow

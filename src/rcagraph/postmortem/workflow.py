@@ -1,10 +1,14 @@
-"""All post-mortem workflow services over one :class:`RcaGraph`, wired once."""
+"""The post-mortem workflow: every post-mortem service over one graph, wired once.
+
+:class:`Workflow` is what the core object (:attr:`rcagraph.core.RcaGraph.workflow`), and
+through it the API and the CLI, use.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from rcagraph.graph import Graph
 from rcagraph.postmortem.actions import ActionService
 from rcagraph.postmortem.audit import AuditTrail
 from rcagraph.postmortem.hypotheses import HypothesisService
@@ -14,9 +18,6 @@ from rcagraph.postmortem.policy import SeverityPolicy
 from rcagraph.postmortem.postmortems import PostMortemService
 from rcagraph.postmortem.tokens import TokenStore
 from rcagraph.postmortem.verify import Verifier
-
-if TYPE_CHECKING:
-    from rcagraph.core import RcaGraph
 
 
 @dataclass(slots=True)
@@ -32,12 +33,11 @@ class Workflow:
     policy: SeverityPolicy
 
     @classmethod
-    def create(cls, rca: RcaGraph, policy: SeverityPolicy | None = None) -> Workflow:
+    def create(cls, graph: Graph, policy: SeverityPolicy | None = None) -> Workflow:
         policy = policy or SeverityPolicy()
-        graph = rca.graph
         audit = AuditTrail(graph)
         incidents = IncidentService(graph, audit)
-        hypotheses = HypothesisService(rca, graph, incidents, audit)
+        hypotheses = HypothesisService(graph, incidents, audit)
         postmortems = PostMortemService(graph, incidents, hypotheses, audit, policy)
         actions = ActionService(graph, postmortems, audit)
         return cls(
