@@ -118,7 +118,7 @@ def measure(rca: RcaGraph, scope: str, truths: list[Planted]) -> list[Measured]:
     scorer = DefaultScorer()
     out: list[Measured] = []
     for t in truths:
-        ranking = rank_incident(rca, t.incident_id, scope, scorer)
+        ranking = rank_incident(rca.graph, t.incident_id, scope, scorer)
         view = extract_view(rca.graph, t.incident_id, scope)  # sizes only, not timed
         top = ranking.candidates[0] if ranking.candidates else None
         out.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
@@ -69,6 +70,21 @@ def translate_errors(query_name: str = "") -> Iterator[None]:
         raise GraphError(f"Neo4j error{where}: {exc.message}") from exc
     except neo4j_exc.DriverError as exc:
         raise GraphError(f"Neo4j driver error{where}: {exc}") from exc
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values to Python ones, aware datetimes in UTC (recursively through dicts
+    and lists)."""
+    if hasattr(value, "to_native"):
+        v = value.to_native()
+        if isinstance(v, datetime) and v.tzinfo is not None:
+            return v.astimezone(UTC)
+        return v
+    if isinstance(value, dict):
+        return {k: native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    return value
 
 
 def connect(uri: str, user: str, password: str) -> neo4j.Driver:

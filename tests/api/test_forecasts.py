@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from rcagraph.api import create_app
 from rcagraph.core import RcaGraph
 from rcagraph.forecast.modes import build_failure_modes
-from rcagraph.forecast.service import train_service, write_history
+from rcagraph.forecast.service import write_history
 from rcagraph.graph import Query
 from rcagraph.postmortem.common import Role
 from rcagraph.postmortem.tokens import TokenStore
@@ -29,7 +29,7 @@ def test_forecasts_read_and_run(rca: RcaGraph, tmp_path: Path) -> None:
     history = generate_history(HistoryConfig(seed=3, scope=SCOPE, days=45, n_services=6))
     write_history(core.graph, history)
     build_failure_modes(core.graph, SCOPE)
-    train_service(core, SCOPE)  # saves to the default model path under home
+    core.train_forecast(SCOPE)  # saves to the default model path under home
     store = TokenStore(core.graph)
     viewer = {"Authorization": f"Bearer {store.create('vera', Role.viewer)}"}
     responder = {"Authorization": f"Bearer {store.create('rui', Role.responder)}"}

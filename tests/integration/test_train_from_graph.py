@@ -22,16 +22,13 @@ import pytest
 from typer.testing import CliRunner
 
 from rcagraph.cli.main import app
-from rcagraph.cli.rank_cmd import load_bundle_scoped
 from rcagraph.core import RcaGraph
 from rcagraph.engine.base import Truth
-from rcagraph.engine.history import labelled_incidents
 from rcagraph.engine.learned import LearnedRanker, load_ranker
-from rcagraph.engine.service import write_back
+from rcagraph.engine.verdicts import labelled_incidents
+from rcagraph.engine.writeback import Hypothesis
 from rcagraph.graph import Query
-from rcagraph.postmortem import Workflow
 from rcagraph.postmortem.common import SYSTEM
-from rcagraph.postmortem.hypotheses import Hypothesis
 from rcagraph.settings import Settings
 from rcagraph.synthetic.incidents import generate
 
@@ -78,14 +75,14 @@ def history(graph_rca: RcaGraph, tmp_path_factory: pytest.TempPathFactory) -> di
     tmp = tmp_path_factory.mktemp("labelled")
     paths = generate(tmp / "bundles", ["sock-shop"], 3, seed=11)
     paths += generate(tmp / "bundles", ["online-boutique"], 2, seed=11)
-    wf = Workflow.create(rca)
+    wf = rca.workflow
     cases: dict[str, Case] = {}
     for name, path in zip("ABCDE", paths, strict=True):
-        loaded = load_bundle_scoped(rca, path)
+        loaded = rca.load_scoped_bundle(path)
         truth = Truth.read(path)
         case = Case(path, loaded.incident_id, loaded.scope, truth)
         cases[name] = case
-        write_back(rca, rca.rank(case.incident_id, case.scope))
+        rca.write_back(rca.rank(case.incident_id, case.scope))
         hyps = wf.hypotheses.for_incident(case.incident_id, case.scope)
         right = [h for h in hyps if _is_truth(h, truth)]
         wrong = [h for h in hyps if not _is_truth(h, truth)]
@@ -97,7 +94,7 @@ def history(graph_rca: RcaGraph, tmp_path_factory: pytest.TempPathFactory) -> di
             wf.hypotheses.set_verdict(SYSTEM, wrong[0].uid, "refuted")
             wf.hypotheses.set_verdict(SYSTEM, right[0].uid, "confirmed")
             # a second ranking run, judged again: still one truth
-            write_back(rca, rca.rank(case.incident_id, case.scope))
+            rca.write_back(rca.rank(case.incident_id, case.scope))
             newest = wf.hypotheses.for_incident(case.incident_id, case.scope)
             again = [h for h in newest if _is_truth(h, truth) and h.uid != right[0].uid]
             assert again

@@ -8,14 +8,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from rcagraph import __version__
-from rcagraph.api import errors
-from rcagraph.api.ingest import IngestService
+import rcagraph.api.errors as errors
+from rcagraph.__version__ import __version__
 from rcagraph.api.metrics import ApiMetrics
 from rcagraph.api.routers import admin, forecasts, health, incidents, ingest, postmortems
 from rcagraph.core import RcaGraph
-from rcagraph.postmortem import Workflow
-from rcagraph.postmortem.policy import SeverityPolicy
 
 
 def _lifespan(thread_limit: int | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -40,12 +37,11 @@ def _lifespan(thread_limit: int | None) -> Callable[[FastAPI], AbstractAsyncCont
     return lifespan
 
 
-def create_app(
-    rca: RcaGraph, *, policy: SeverityPolicy | None = None, thread_limit: int | None = None
-) -> FastAPI:
-    """The rcagraph API over ``rca``. With ``Settings.bootstrap_admin_token`` set, that token
-    is stored as an admin token when no admin token exists yet. ``thread_limit`` sets how many
-    worker threads run the (sync) handlers while the app runs (default: anyio's, 40)."""
+def create_app(rca: RcaGraph, *, thread_limit: int | None = None) -> FastAPI:
+    """The rcagraph API over ``rca`` (its post-mortem workflow, receivers and settings). With
+    ``Settings.bootstrap_admin_token`` set, that token is stored as an admin token when no admin
+    token exists yet. ``thread_limit`` sets how many worker threads run the (sync) handlers
+    while the app runs (default: anyio's, 40)."""
     if thread_limit is not None and thread_limit < 1:
         raise ValueError(f"thread_limit must be at least 1, got {thread_limit}")
     app = FastAPI(
@@ -55,10 +51,7 @@ def create_app(
         "graph. Authenticate with `Authorization: Bearer <token>`.",
         lifespan=_lifespan(thread_limit),
     )
-    workflow = Workflow.create(rca, policy)
     app.state.rca = rca
-    app.state.workflow = workflow
-    app.state.ingest = IngestService(rca)
     app.state.metrics = ApiMetrics()
     app.middleware("http")(app.state.metrics.middleware)
     errors.install(app)
@@ -66,5 +59,5 @@ def create_app(
         app.include_router(module.router)
     bootstrap = rca.settings.bootstrap_admin_token
     if bootstrap is not None and bootstrap.get_secret_value():
-        workflow.tokens.ensure_bootstrap_admin(bootstrap.get_secret_value())
+        rca.workflow.tokens.ensure_bootstrap_admin(bootstrap.get_secret_value())
     return app

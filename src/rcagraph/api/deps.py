@@ -1,4 +1,5 @@
-"""Dependencies: the workflow services of the app, and the caller (bearer token → role)."""
+"""Dependencies: the core object of the app, its workflow services, and the caller (bearer
+token → role)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,19 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from rcagraph.core import RcaGraph
-from rcagraph.postmortem import Workflow
 from rcagraph.postmortem.common import Actor, Role
+from rcagraph.postmortem.workflow import Workflow
 
 bearer = HTTPBearer(auto_error=False, description="an rcagraph API token")
-
-
-def get_workflow(request: Request) -> Workflow:
-    wf: Workflow = request.app.state.workflow
-    return wf
 
 
 def get_rca(request: Request) -> RcaGraph:
     rca: RcaGraph = request.app.state.rca
     return rca
+
+
+def get_workflow(request: Request) -> Workflow:
+    return get_rca(request).workflow
 
 
 def authenticate(

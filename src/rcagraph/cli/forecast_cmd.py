@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -11,6 +11,11 @@ from rich.table import Table
 
 from rcagraph.cli.common import cli_errors, console, open_rca
 from rcagraph.errors import InputError
+from rcagraph.forecast.model import ForecastConfig
+from rcagraph.forecast.modes import build_failure_modes, parse_mode_key
+from rcagraph.forecast.service import write_history
+from rcagraph.loaders.timeparse import NoZoneError, TimestampError, parse_rfc3339
+from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
 
 app = typer.Typer(
     help="Forecast incidents per service and failure mode (24 h, 7 d) from the graph's history.",
@@ -22,12 +27,13 @@ def _parse_at(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
+        return parse_rfc3339(value)
+    except NoZoneError as exc:
+        raise InputError(
+            "--at needs an explicit zone (e.g. 2026-03-01T12:00:00Z)", field="at"
+        ) from exc
+    except TimestampError as exc:
         raise InputError(f"--at {value!r} is not an ISO 8601 time", field="at") from exc
-    if at.tzinfo is None:
-        raise InputError("--at needs an explicit zone (e.g. 2026-03-01T12:00:00Z)", field="at")
-    return at.astimezone(UTC)
 
 
 @app.callback()
@@ -51,9 +57,7 @@ def forecast(
     if ctx.invoked_subcommand is not None:
         return
     with open_rca() as rca:
-        from rcagraph.forecast.service import run_forecast
-
-        run = run_forecast(rca, scope, horizon, model, at=_parse_at(at), write=write)
+        run = rca.run_forecast(scope, horizon, model, at=_parse_at(at), write=write)
         if as_json:
             payload = {
                 "scope": scope,
@@ -68,8 +72,6 @@ def forecast(
         cols = ["horizon", "service", *(["change"] if changes else []), "cause · signature"]
         for col in [*cols, "p", "drivers"]:
             table.add_column(col, justify="right" if col == "p" else "left")
-        from rcagraph.forecast.modes import parse_mode_key
-
         chosen = [f for f in run.forecasts if (f.change_id is not None) == changes]
         for f in sorted(chosen, key=lambda f: -f.probability)[:top]:
             kind, _, signature = parse_mode_key(f.mode)
@@ -94,11 +96,8 @@ def train(
     with open_rca() as rca:
         if estimator not in {"logistic", "hgb"}:
             raise InputError(f"unknown estimator {estimator!r}: use logistic or hgb")
-        from rcagraph.forecast.model import ForecastConfig
-        from rcagraph.forecast.service import train_service
-
         cfg = ForecastConfig.model_validate({"estimator": estimator})
-        model, path = train_service(rca, scope, config=cfg, out=out, until=_parse_at(until))
+        model, path = rca.train_forecast(scope, config=cfg, out=out, until=_parse_at(until))
         console.print(f"model {model.name} saved to {path}")
         for h, c in model.metadata["training"].items():
             console.print(f"  {h}: {c['rows']} rows, {c['positives']} with an incident")
@@ -108,8 +107,6 @@ def train(
 def modes(scope: str = typer.Option("default", help="the graph scope")) -> None:
     """Group the scope's incidents into failure modes (idempotent) and print the count."""
     with open_rca() as rca:
-        from rcagraph.forecast.modes import build_failure_modes
-
         report = build_failure_modes(rca.graph, scope)
         console.print(
             f"{report.modes} failure modes from {report.incidents} incidents "
@@ -126,9 +123,6 @@ def generate(
 ) -> None:
     """Write months of seeded synthetic operation (changes, incidents, signals) into a scope."""
     with cli_errors():
-        from rcagraph.forecast.service import write_history
-        from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
-
         history = generate_history(
             HistoryConfig(seed=seed, scope=scope, days=days, n_services=services)
         )

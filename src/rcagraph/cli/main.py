@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.cli import (
     db_cmd,
     export_cmd,

@@ -7,6 +7,9 @@ import json
 import typer
 
 from rcagraph.cli.common import console, open_rca
+from rcagraph.errors import InputError
+from rcagraph.postmortem.common import Role
+from rcagraph.postmortem.render import render_markdown
 
 token_app = typer.Typer(help="API tokens (stored hashed; a token is printed once).")
 
@@ -17,14 +20,10 @@ def postmortem(
     scope: str | None = typer.Option(None, help="the incident's scope (default: find it)"),
 ) -> None:
     """Print a post-mortem draft of INCIDENT generated from the graph (not stored)."""
-    from rcagraph.errors import InputError
-    from rcagraph.postmortem import Workflow
-    from rcagraph.postmortem.render import render_markdown
-
     with open_rca() as rca:
         if format not in ("md", "json"):
             raise InputError("--format must be md or json", field="format")
-        doc = Workflow.create(rca).postmortems.draft(incident, scope)
+        doc = rca.workflow.postmortems.draft(incident, scope)
         text = render_markdown(doc) if format == "md" else json.dumps(doc, indent=2)
         # plain print: no rich markup interpretation of the document's text
         console.print(text, markup=False, highlight=False, soft_wrap=True)
@@ -37,9 +36,6 @@ def create(
     team: str | None = typer.Option(None, help="the holder's team (owner approvals)"),
 ) -> None:
     """Create an API token and print it once."""
-    from rcagraph.postmortem.common import Role
-    from rcagraph.postmortem.tokens import TokenStore
-
     with open_rca() as rca:
-        token = TokenStore(rca.graph).create(name, Role.parse(role), team)
+        token = rca.workflow.tokens.create(name, Role.parse(role), team)
         console.print(token, markup=False, highlight=False)

@@ -3,55 +3,25 @@
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from rcagraph.cli.common import EXIT_USAGE, console, err_console, open_rca
-from rcagraph.engine.base import Ranker, Truth
-from rcagraph.errors import ModelError
-from rcagraph.ids import DEFAULT_SCOPE, bundle_scope
-
-if TYPE_CHECKING:
-    from rcagraph.core import RcaGraph
-    from rcagraph.engine.result import Ranking
-    from rcagraph.engine.service import EvalReport, GroupReport
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedBundle:
-    path: Path
-    incident_id: str
-    system: str | None
-    scope: str
-    load_ms: float
-
-
-def load_bundle_scoped(rca: RcaGraph, path: Path) -> LoadedBundle:
-    """Load a bundle into its own scope ``bundle:<incident id>``; report the load time."""
-    from rcagraph.loaders.bundle import load_bundle  # lazy: the loaders are heavy
-    from rcagraph.loaders.incident import read_incident
-
-    inc = read_incident(path)
-    scope = bundle_scope(inc.id)
-    t0 = time.perf_counter()
-    load_bundle(rca, path, scope=scope, progress=False)
-    return LoadedBundle(path, inc.id, inc.system, scope, (time.perf_counter() - t0) * 1000)
+from rcagraph.engine.base import Ranker
+from rcagraph.engine.learned import load_ranker
+from rcagraph.engine.result import Ranking
+from rcagraph.engine.scorer import DefaultScorer
+from rcagraph.engine.service import EvalReport, GroupReport
+from rcagraph.engine.training import RANKER_KINDS
+from rcagraph.ids import DEFAULT_SCOPE
+from rcagraph.loaders.timeparse import NoZoneError, TimestampError, parse_rfc3339
 
 
 def _ranker(model: Path | None) -> Ranker:
-    if model is None:
-        from rcagraph.engine.scorer import DefaultScorer
-
-        return DefaultScorer()
-    from rcagraph.engine.learned import load_ranker
-
-    return load_ranker(model)
+    return DefaultScorer() if model is None else load_ranker(model)
 
 
 def _show(ranking: Ranking) -> None:
@@ -99,19 +69,15 @@ def rank(
     if (bundle is None) == (incident is None):
         err_console.print("[red]error:[/red] give either BUNDLE or --incident ID")
         raise typer.Exit(EXIT_USAGE)
-    from rcagraph.engine.service import write_back as do_write_back
-
     with open_rca() as rca:
         ranker = _ranker(model)
         if bundle is not None:
-            loaded = load_bundle_scoped(rca, bundle)
-            ranking = rca.rank(loaded.incident_id, loaded.scope, ranker)
-            ranking.timings_ms = {"load": loaded.load_ms, "rank": ranking.timings_ms["rank"]}
+            ranking = rca.rank_bundle(bundle, ranker)
         else:
             assert incident is not None
             ranking = rca.rank(incident, scope, ranker)
         if write_back:
-            do_write_back(rca, ranking)
+            rca.write_back(ranking)
         if as_json:
             typer.echo(json.dumps(ranking.to_json(), indent=2))
         else:
@@ -122,26 +88,15 @@ def _parse_since(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        err_console.print(f"[red]error:[/red] --since {value!r} is not an ISO 8601 time")
-        raise typer.Exit(EXIT_USAGE) from None
-    if at.tzinfo is None:
+        return parse_rfc3339(value)
+    except NoZoneError:
         err_console.print(
             "[red]error:[/red] --since needs an explicit zone (e.g. 2026-03-01T00:00:00Z)"
         )
-        raise typer.Exit(EXIT_USAGE)
-    return at.astimezone(UTC)
-
-
-def min_training_incidents(ranker: str) -> int:
-    """Fewest labelled incidents ``rcagraph train`` accepts: the learned ranker needs as many
-    as its calibration folds (fewer cannot even be calibrated); the default scorer one."""
-    if ranker == "learned":
-        from rcagraph.engine.learned import LearnedConfig
-
-        return LearnedConfig().cv
-    return 1
+        raise typer.Exit(EXIT_USAGE) from None
+    except TimestampError:
+        err_console.print(f"[red]error:[/red] --since {value!r} is not an ISO 8601 time")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def train(
@@ -162,13 +117,7 @@ def train(
 ) -> None:
     """Train a ranker on labelled bundles and/or labelled incidents in the graph, and save it
     as a versioned model file."""
-    from rcagraph.engine.extract import extract_view
-    from rcagraph.engine.history import labelled_incidents
-    from rcagraph.engine.learned import LearnedRanker
-    from rcagraph.engine.scorer import DefaultScorer
-    from rcagraph.engine.view import IncidentView
-
-    if ranker not in ("learned", "default"):
+    if ranker not in RANKER_KINDS:
         err_console.print("[red]error:[/red] --ranker must be learned or default")
         raise typer.Exit(EXIT_USAGE)
     bundles = bundles or []
@@ -180,18 +129,11 @@ def train(
         raise typer.Exit(EXIT_USAGE)
     since_at = _parse_since(since)
     with open_rca() as rca:
-        examples: list[tuple[IncidentView, Truth]] = []
-        given: set[tuple[str, str]] = set()
-        for b in bundles:
-            truth = Truth.read(b)
-            loaded = load_bundle_scoped(rca, b)
-            given.add((loaded.scope, loaded.incident_id))
-            examples.append((extract_view(rca.graph, loaded.incident_id, loaded.scope), truth))
+        training = rca.training_set(bundles, from_graph=from_graph, scope=scope, since=since_at)
         if bundles:
-            console.print(f"from bundles: {len(bundles)} labelled incidents")
-        if from_graph:
-            history = labelled_incidents(rca.graph, scope, since_at, exclude=given)
-            examples.extend(history.examples())
+            console.print(f"from bundles: {training.from_bundles} labelled incidents")
+        history = training.from_graph
+        if history is not None:
             where = f"scope {scope}" if scope is not None else "every scope"
             if since_at is not None:
                 where += f", started since {since_at.isoformat()}"
@@ -206,18 +148,8 @@ def train(
                         + (f" ({s.detail})" if s.detail else "")
                         + "[/dim]"
                     )
-        need = min_training_incidents(ranker)
-        if len(examples) < need:
-            raise ModelError(
-                f"the {ranker} ranker needs at least {need} labelled incidents, got "
-                f"{len(examples)}: confirm hypotheses of more incidents "
-                "(POST /api/v1/hypotheses/{uid}/verdict), add labelled bundles"
-                + (", or train --ranker default" if ranker == "learned" else "")
-            )
-        model: Ranker = LearnedRanker() if ranker == "learned" else DefaultScorer()
-        model.fit(examples)
-        model.save(out)
-    console.print(f"trained {model.name} ranker on {len(examples)} incidents → {out}")
+        model = rca.train(training, ranker, out)
+    console.print(f"trained {model.name} ranker on {len(training)} incidents → {out}")
 
 
 def _metrics_table(title: str, groups: dict[str, GroupReport]) -> Table:
@@ -260,18 +192,8 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """AC@1, AC@3, Avg@5, MRR (change and service level) per system and fault kind."""
-    from rcagraph.engine.service import Evaluated
-    from rcagraph.engine.service import evaluate as run_eval
-
-    items: list[Evaluated] = []
     with open_rca() as rca:
-        ranker = _ranker(model)
-        for b in bundles:
-            truth = Truth.read(b)
-            loaded = load_bundle_scoped(rca, b)
-            ranking = rca.rank(loaded.incident_id, loaded.scope, ranker)
-            items.append(Evaluated(ranking, truth, loaded.system))
-    report = run_eval(items)
+        report = rca.evaluate(bundles, _ranker(model))
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

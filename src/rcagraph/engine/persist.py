@@ -9,7 +9,7 @@ from typing import Any
 
 import joblib
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.errors import ModelError, NotFoundError
 
 FORMAT_VERSION = 1

@@ -189,18 +189,20 @@ MERGE (e)-[:REFERS_TO]->(t)
 """,
 )
 
-HYPOTHESES = Query(
-    "engine.hypotheses",
-    """
-MATCH (i:Incident {scope: $scope, id: $incident_id})-[:HAS_HYPOTHESIS]->(h:Hypothesis)
-WHERE $run_id IS NULL OR h.run_id = $run_id
-RETURN h.rank AS rank, h.kind AS kind, h.service AS service, h.change_id AS change_id,
-       h.confidence AS confidence, h.run_id AS run_id,
-       COLLECT { MATCH (h)-[:BLAMES]->(t) RETURN t.uid } AS blames,
-       COLLECT {
-         MATCH (h)-[:HAS_EVIDENCE]->(e:Evidence) OPTIONAL MATCH (e)-[:REFERS_TO]->(x)
-         RETURN {summary: e.summary, refers_to: x.uid}
-       } AS evidence
-ORDER BY h.run_id, h.rank
-""",
+#: the written hypotheses of an incident, newest run first, each with the node it blames and
+#: its evidence (with the event each refers to)
+HYPOTHESES_OF_INCIDENT = Query(
+    "engine.hypotheses_of_incident",
+    "MATCH (i:Incident {uid: $uid})-[:HAS_HYPOTHESIS]->(h:Hypothesis) "
+    "RETURN h{.*} AS h, "
+    "COLLECT { MATCH (h)-[:BLAMES]->(t) RETURN {uid: t.uid, labels: labels(t), "
+    "  name: t.name, change_id: t.change_id, kind: t.kind, summary: t.summary, "
+    "  version: t.version, previous_version: t.previous_version, flag_key: t.flag_key, "
+    "  service: t.service} } AS targets, "
+    "COLLECT { MATCH (h)-[:HAS_EVIDENCE]->(e:Evidence) "
+    "  OPTIONAL MATCH (e)-[:REFERS_TO]->(ev) "
+    "  RETURN e{.*, ref_uid: ev.uid, ref_labels: labels(ev), "
+    "    ref_source: coalesce(ev.source, e.source), "
+    "    ref_source_ref: coalesce(ev.source_ref, e.source_ref)} } AS evidence "
+    "ORDER BY h.created_at DESC, h.rank",
 )

@@ -1,48 +1,43 @@
-"""Ranking an incident in the graph, writing hypotheses back, and evaluating rankings.
+"""Ranking an incident in the graph, and evaluating rankings against truth.
 
 Metrics follow the bundle contract exactly: a candidate is a *change-level hit* when its
 ``change_id`` equals truth's (for truth kind ``service``: its kind is ``service`` and its
 service equals truth's), a *service-level hit* when its ``service`` equals truth's. AC@k is the
 share of incidents with a hit among the first k candidates; Avg@5 the mean of AC@1…AC@5; MRR
-the mean of 1/rank of the first hit (0 where there is none).
+the mean of 1/rank of the first hit (0 where there is none). Writing a ranking back to the
+graph, and reading it, is :mod:`rcagraph.engine.writeback`.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from rcagraph import __version__
-from rcagraph.engine import queries as q
 from rcagraph.engine.base import Ranker, Truth
 from rcagraph.engine.extract import ExtractConfig, extract_view
 from rcagraph.engine.result import Candidate, Ranking
-from rcagraph.ids import uid
-
-if TYPE_CHECKING:
-    from rcagraph.core import RcaGraph
+from rcagraph.engine.scorer import DefaultScorer
+from rcagraph.graph import Graph
 
 
 def rank_incident(
-    rca: RcaGraph,
+    graph: Graph,
     incident_id: str,
     scope: str,
     ranker: Ranker | None = None,
     extract: ExtractConfig | None = None,
 ) -> Ranking:
-    """Extract the incident's view from ``scope`` and rank it; timings in ``timings_ms``
-    (``extract``, ``score`` and ``rank`` = both)."""
-    from rcagraph.engine.scorer import DefaultScorer
-
+    """Extract the incident's view from ``scope`` and rank it (default scorer unless a ranker is
+    given); timings in ``timings_ms`` (``extract``, ``score`` and ``rank`` = both). Reads that
+    scope only; writes nothing."""
     r = ranker if ranker is not None else DefaultScorer()
     t0 = time.perf_counter()
-    view = extract_view(rca.graph, incident_id, scope, extract)
+    view = extract_view(graph, incident_id, scope, extract)
     t1 = time.perf_counter()
     ranking = r.rank(view)
     t2 = time.perf_counter()
@@ -50,63 +45,6 @@ def rank_incident(
         {"extract": (t1 - t0) * 1000, "score": (t2 - t1) * 1000, "rank": (t2 - t0) * 1000}
     )
     return ranking
-
-
-def write_back(rca: RcaGraph, ranking: Ranking, run_id: str | None = None) -> str:
-    """Write ``ranking`` as ``:Hypothesis`` nodes (with ``:Evidence``) linked to the incident,
-    the blamed ``:Change``/``:Component`` and the event nodes. Idempotent per ``run_id``: the
-    same run written twice leaves one copy. Returns the run id."""
-    run = run_id or uuid.uuid4().hex[:12]
-    scope = ranking.scope
-    hyp_rows: list[dict[str, Any]] = []
-    ev_rows: list[dict[str, Any]] = []
-    for rank, c in enumerate(ranking.candidates, start=1):
-        h_uid = uid(scope, "Hypothesis", ranking.incident, run, str(rank))
-        hyp_rows.append(
-            {
-                "uid": h_uid,
-                "rank": rank,
-                "kind": c.kind,
-                "service": c.service,
-                "change_id": c.change_id,
-                "score": float(c.score),
-                "confidence": float(c.confidence),
-                "path": list(c.path),
-                "target_uid": c.target_uid,
-            }
-        )
-        for j, e in enumerate(c.evidence):
-            ev_rows.append(
-                {
-                    "uid": uid(scope, "Evidence", ranking.incident, run, str(rank), str(j)),
-                    "hypothesis_uid": h_uid,
-                    "kind": e.kind,
-                    "service": e.service,
-                    "at": e.at,
-                    "summary": e.summary,
-                    "weight": float(e.weight),
-                    "source": e.source,
-                    "source_ref": e.source_ref,
-                    "event_uid": e.event_uid,
-                }
-            )
-    rca.graph.write(q.DELETE_RUN, scope=scope, run_id=run)
-    common = {"scope": scope, "run_id": run, "version": __version__}
-    rca.graph.write_batches(
-        q.WRITE_HYPOTHESES,
-        hyp_rows,
-        batch_size=500,
-        extra={**common, "incident_id": ranking.incident, "ranker": ranking.ranker},
-    )
-    rca.graph.write_batches(q.WRITE_EVIDENCE, ev_rows, batch_size=1000, extra=common)
-    return run
-
-
-def read_hypotheses(
-    rca: RcaGraph, incident_id: str, scope: str, run_id: str | None = None
-) -> list[dict[str, Any]]:
-    """The written hypotheses of an incident (optionally of one run), best first per run."""
-    return rca.graph.read(q.HYPOTHESES, scope=scope, incident_id=incident_id, run_id=run_id)
 
 
 # -- evaluation ------------------------------------------------------------------------------

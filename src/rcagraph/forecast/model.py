@@ -33,7 +33,7 @@ from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.errors import InputError, NotFoundError
 from rcagraph.forecast.history import ChangeRec, History
 from rcagraph.forecast.risk_features import (

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rcagraph import __version__
-from rcagraph.forecast import queries
+import rcagraph.forecast.queries as queries
+from rcagraph.__version__ import __version__
 from rcagraph.graph import Graph
 from rcagraph.ids import uid
 

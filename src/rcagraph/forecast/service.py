@@ -16,10 +16,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import rcagraph.forecast.queries as queries
 from rcagraph.errors import InputError, NotFoundError
-from rcagraph.forecast import queries
 from rcagraph.forecast.history import (
     AlertRec,
     AnomalyRec,
@@ -40,10 +40,7 @@ from rcagraph.forecast.modes import (
 from rcagraph.forecast.risk_features import HORIZONS
 from rcagraph.graph import Graph, Query, WriteStats
 from rcagraph.ids import uid
-
-if TYPE_CHECKING:
-    from rcagraph.core import RcaGraph
-    from rcagraph.settings import Settings
+from rcagraph.settings import Settings
 
 MODEL_FILE = "forecast.joblib"
 
@@ -51,6 +48,17 @@ MODEL_FILE = "forecast.joblib"
 def default_model_path(settings: Settings) -> Path:
     """Where ``rcagraph forecast train`` saves, and ``rcagraph forecast`` reads, by default."""
     return settings.home / "models" / MODEL_FILE
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastOptions:
+    """Where the model file is saved and read when no other is given."""
+
+    model_path: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> ForecastOptions:
+        return cls(model_path=default_model_path(settings))
 
 
 def _native(value: Any) -> datetime:
@@ -148,17 +156,19 @@ def load_history(graph: Graph, scope: str) -> History:
 
 
 def train_service(
-    rca: RcaGraph,
+    graph: Graph,
+    options: ForecastOptions,
     scope: str,
     *,
     config: ForecastConfig | None = None,
     out: Path | None = None,
     until: datetime | None = None,
 ) -> tuple[ForecastModel, Path]:
-    """Fit a model on the scope's history (up to ``until``) and save it; returns it and its path."""
-    history = load_history(rca.graph, scope)
+    """Fit a model on the scope's history (up to ``until``) and save it (to ``out``, default
+    ``options.model_path``); returns it and its path."""
+    history = load_history(graph, scope)
     model = ForecastModel(config).fit(history, until=until)
-    path = model.save(out or default_model_path(rca.settings))
+    path = model.save(out or options.model_path)
     return model, path
 
 
@@ -171,7 +181,8 @@ class ForecastRun:
 
 
 def run_forecast(
-    rca: RcaGraph,
+    graph: Graph,
+    options: ForecastOptions,
     scope: str = "default",
     horizon: str | None = None,
     model: ForecastModel | Path | None = None,
@@ -185,22 +196,23 @@ def run_forecast(
     if horizon is not None and horizon not in HORIZONS:
         raise InputError(f"unknown horizon {horizon!r}; use one of {', '.join(HORIZONS)}")
     if not isinstance(model, ForecastModel):
-        model = ForecastModel.load(model or default_model_path(rca.settings))
+        model = ForecastModel.load(model or options.model_path)
     when = (at or datetime.now(UTC)).astimezone(UTC)
     if write:  # the forecasts written point at the :FailureMode nodes
-        report = build_failure_modes(rca.graph, scope)
+        report = build_failure_modes(graph, scope)
     else:  # read only: group the modes in memory
-        causes, skipped = read_causes(rca.graph, scope)
+        causes, skipped = read_causes(graph, scope)
         report = ModesReport(len(causes), len(group_modes(causes)), skipped)
-    history = load_history(rca.graph, scope)
+    history = load_history(graph, scope)
     horizons = (horizon,) if horizon else tuple(model.estimators)
     forecasts = model.predict(history, when, horizons=horizons, changes=changes)
-    written = write_forecasts(rca.graph, scope, forecasts, horizons=horizons) if write else 0
+    written = write_forecasts(graph, scope, forecasts, horizons=horizons) if write else 0
     return ForecastRun(forecasts, report, written, when)
 
 
 def forecast_service(
-    rca: RcaGraph,
+    graph: Graph,
+    options: ForecastOptions,
     scope: str = "default",
     horizon: str | None = None,
     model: ForecastModel | Path | None = None,
@@ -211,11 +223,11 @@ def forecast_service(
     """Forecasts for every service × failure mode (and pending/recent change) of ``scope``.
 
     ``horizon``: ``24h``, ``7d`` or None (every horizon the model has); ``model``: a model,
-    a model file, or None (the default model file); ``at``: the moment forecast from (default
+    a model file, or None (``options.model_path``); ``at``: the moment forecast from (default
     now); ``write``: also write them to the graph (replacing the scope's previous forecasts of
     those horizons). Raises NotFoundError when there is no model file or no history.
     """
-    return run_forecast(rca, scope, horizon, model, at=at, write=write).forecasts
+    return run_forecast(graph, options, scope, horizon, model, at=at, write=write).forecasts
 
 
 def write_forecasts(

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.errors import InputError
 from rcagraph.graph import Graph, WriteStats
 
@@ -95,6 +95,15 @@ class LoadReport:
         report = directory / "load-report.json"
         self.report_path = str(report)
         report.write_text(json.dumps(self.to_dict(), indent=2))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """How a load writes: where raw series and log lines (Parquet) and load reports go, and
+    how many rows a write batch holds (:class:`rcagraph.settings.Settings` gives both)."""
+
+    data_dir: Path
+    batch_size: int = 5000
 
 
 @dataclass(slots=True)

@@ -12,6 +12,10 @@ so reloading updates the same node; ``report`` keeps the JSON report of the late
 linked from the incident by ``FROM_LOAD``; ``load-report.json`` and ``quarantine.jsonl`` (the
 rejected records) are written to ``report_dir``, by default
 ``<data dir>/loads/<scope, sanitised>/``.
+
+:func:`load_file` runs one loader on one file of the contract; bundles (every file of the
+plan) and the HTTP receivers (:mod:`rcagraph.loaders.receivers`, one payload written as the
+file its format names) both load through it, with the loader matching of :func:`discover`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -35,17 +38,20 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from rcagraph.errors import BundleError, ConfigurationError
+from rcagraph.errors import BundleError
 from rcagraph.graph import Graph
 from rcagraph.ids import DEFAULT_SCOPE, uid
 from rcagraph.loaders import queries as q
-from rcagraph.loaders.base import LOADER_VERSION, FileLoader, LoadContext, LoadReport
+from rcagraph.loaders.base import (
+    LOADER_VERSION,
+    FileLoader,
+    LoadContext,
+    LoadOptions,
+    LoadReport,
+)
 from rcagraph.loaders.incident import INCIDENT_FILE, incident_uid, read_incident
 from rcagraph.loaders.registry import default_loaders
 from rcagraph.schema.migrations import require_schema
-
-if TYPE_CHECKING:
-    from rcagraph.core import RcaGraph
 
 #: files a bundle may hold that no loader reads, skipped without a report line
 KNOWN_NON_DATA = re.compile(r"^(truth\.json|(README|LICENSE|NOTICE)(\.[A-Za-z0-9]+)?)$")
@@ -96,24 +102,44 @@ def _progress(enabled: bool, total: int) -> Iterator[Progress | None]:
         yield progress
 
 
+def load_context(
+    graph: Graph, options: LoadOptions, scope: str, root: Path, report: LoadReport
+) -> LoadContext:
+    """The context the loaders write ``report``'s files under ``root`` into ``scope`` with."""
+    return LoadContext(
+        graph=graph,
+        scope=scope,
+        bundle_dir=root,
+        data_dir=options.data_dir,
+        ingested_at=report.started_at,
+        report=report,
+        batch_size=options.batch_size,
+    )
+
+
+def load_file(loader: FileLoader, path: Path, ctx: LoadContext) -> None:
+    """Run ``loader`` on ``path``; its time is added to ``timings_ms[loader.kind]``."""
+    t0 = time.perf_counter()
+    loader.load(path, ctx)
+    elapsed = (time.perf_counter() - t0) * 1000.0
+    ctx.report.timings_ms[loader.kind] = ctx.report.timings_ms.get(loader.kind, 0.0) + elapsed
+
+
 def load_bundle(
-    rca_or_graph: RcaGraph | Graph,
+    graph: Graph,
     bundle_dir: Path | str,
+    options: LoadOptions,
     scope: str | None = None,
     report_dir: Path | None = None,
     progress: bool | None = None,
     *,
-    data_dir: Path | None = None,
-    batch_size: int | None = None,
     loaders: list[FileLoader] | None = None,
 ) -> LoadReport:
     """Load the bundle at ``bundle_dir`` into ``scope`` (default ``"default"``).
 
     ``progress``: show a progress bar on stderr (``None``: when stderr is a terminal).
-    With a bare :class:`Graph`, ``data_dir`` (raw data, reports) must be given.
     Returns the load report; rejected records do not raise (the caller decides).
     """
-    graph, data_root, size = _resolve(rca_or_graph, data_dir, batch_size)
     bundle = Path(bundle_dir)
     if not bundle.is_dir():
         raise BundleError(f"not a bundle directory: {bundle}", file=str(bundle))
@@ -124,15 +150,7 @@ def load_bundle(
 
     started = datetime.now(UTC)
     report = LoadReport(scope=scope, bundle=str(bundle), started_at=started)
-    ctx = LoadContext(
-        graph=graph,
-        scope=scope,
-        bundle_dir=bundle,
-        data_dir=data_root,
-        ingested_at=started,
-        report=report,
-        batch_size=size,
-    )
+    ctx = load_context(graph, options, scope, bundle, report)
     plan, unknown = discover(bundle, loaders if loaders is not None else default_loaders())
     report.unknown_files = unknown
     if not any(path.name == INCIDENT_FILE and path.parent == bundle for _, path in plan):
@@ -145,16 +163,13 @@ def load_bundle(
         for loader, path in plan:
             if bar is not None and task is not None:
                 bar.update(task, description=ctx.rel(path))
-            t0 = time.perf_counter()
-            loader.load(path, ctx)
-            elapsed = (time.perf_counter() - t0) * 1000.0
-            report.timings_ms[loader.kind] = report.timings_ms.get(loader.kind, 0.0) + elapsed
+            load_file(loader, path, ctx)
             if bar is not None and task is not None:
                 bar.advance(task, sizes[path])
 
     report.finished_at = datetime.now(UTC)
     report.timings_ms["total"] = (report.finished_at - started).total_seconds() * 1000.0
-    target = report_dir or (data_root / "loads" / sanitise_scope(scope))
+    target = report_dir or (options.data_dir / "loads" / sanitise_scope(scope))
     report.write(target)
     graph.write(
         q.LOAD_RECORD,
@@ -171,16 +186,6 @@ def load_bundle(
     return report
 
 
-def _resolve(
-    rca_or_graph: RcaGraph | Graph, data_dir: Path | None, batch_size: int | None
-) -> tuple[Graph, Path, int]:
-    if isinstance(rca_or_graph, Graph):
-        if data_dir is None:
-            raise ConfigurationError("load_bundle with a bare Graph needs data_dir")
-        return rca_or_graph, data_dir, batch_size or 5000
-    settings = rca_or_graph.settings
-    return (
-        rca_or_graph.graph,
-        data_dir or settings.raw_data_dir,
-        batch_size or settings.batch_size,
-    )
+def delete_scope(graph: Graph, scope: str) -> None:
+    """Remove every node of ``scope`` (and its relationships)."""
+    graph.run_autocommit(q.DELETE_SCOPE, scope=scope)

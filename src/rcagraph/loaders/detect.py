@@ -116,7 +116,8 @@ def short_window_shifts(
     median = float(np.median(x))
     mad = float(np.median(np.abs(x - median)))
     scale = max(_MAD_TO_SIGMA * mad, 0.01 * abs(median), config.min_scale, 1e-9)
-    deviation = (x - median) / scale
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give inf: extreme
+        deviation = (x - median) / scale
     shifts: list[Shift] = []
     i, n = 0, x.size
     while i < n:
@@ -183,7 +184,8 @@ def detect_shifts(values: npt.ArrayLike, config: DetectConfig = DEFAULT) -> list
             return short_window_shifts(x, finite_idx, config)
         return []
     median, scale = robust_baseline(x, config)
-    deviation = (x - median) / scale
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give inf: extreme
+        deviation = (x - median) / scale
     if not np.any(np.abs(deviation) >= config.min_magnitude):
         return []
 

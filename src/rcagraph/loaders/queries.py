@@ -318,3 +318,9 @@ LOAD_RECORD = Query(
     "ON CREATE SET r.ingested_at = $ingested_at "
     "SET r.source = $bundle, r.source_ref = '', r.loader_version = $loader_version)",
 )
+
+#: every node of a scope, with its relationships (a bundle reloaded into a fresh scope)
+DELETE_SCOPE = Query(
+    "loaders.delete_scope",
+    "MATCH (n) WHERE n.scope = $scope CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS",
+)

@@ -1,4 +1,10 @@
-"""Timestamps of the incident-bundle contract. A timestamp without a zone is an error."""
+"""Timestamps of the incident-bundle contract, and of every RFC 3339 time rcagraph is given.
+
+:func:`parse_rfc3339` is the one parser of RFC 3339 text: the loaders, the API's query
+parameters and the CLI's options use it (each turns its errors into its own messages). A
+timestamp without a zone is an error, never taken as local time. A leaf module: it imports
+nothing of rcagraph.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +15,31 @@ from datetime import UTC, datetime
 _HAS_ZONE = re.compile(r"(Z|z|[+-]\d{2}:?\d{2})$")
 
 
+class TimestampError(ValueError):
+    """Not an RFC 3339 timestamp."""
+
+
+class NoZoneError(TimestampError):
+    """A timestamp without a zone offset."""
+
+
 def parse_rfc3339(value: object) -> datetime:
-    """An RFC 3339 timestamp with an explicit offset, as an aware UTC datetime."""
+    """An RFC 3339 timestamp with an explicit offset, as an aware UTC datetime.
+
+    Raises :class:`TimestampError` for anything that is not one, :class:`NoZoneError` (a
+    subclass) for a time without a zone offset.
+    """
     if not isinstance(value, str):
-        raise ValueError(f"expected an RFC 3339 timestamp string, got {type(value).__name__}")
+        raise TimestampError(f"expected an RFC 3339 timestamp string, got {type(value).__name__}")
     text = value.strip()
-    if not _HAS_ZONE.search(text):
-        raise ValueError(f"timestamp {value!r} has no zone offset (never taken as local time)")
-    if text[-1] in "zZ":
+    if text[-1:] in ("z", "Z"):
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"not an RFC 3339 timestamp: {value!r}") from exc
-    if parsed.tzinfo is None:  # pragma: no cover - guarded by the regex above
-        raise ValueError(f"timestamp {value!r} has no zone offset")
+        raise TimestampError(f"not an RFC 3339 timestamp: {value!r}") from exc
+    if parsed.tzinfo is None or not _HAS_ZONE.search(text):
+        raise NoZoneError(f"timestamp {value!r} has no zone offset (never taken as local time)")
     return parsed.astimezone(UTC)
 
 

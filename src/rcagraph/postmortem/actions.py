@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import rcagraph.postmortem.queries as q
 from rcagraph.errors import InputError, NotFoundError, WorkflowError
 from rcagraph.graph import Graph
 from rcagraph.ids import uid
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.audit import AuditTrail
 from rcagraph.postmortem.common import (
     Actor,
@@ -19,7 +19,7 @@ from rcagraph.postmortem.common import (
     provenance,
     utcnow,
 )
-from rcagraph.postmortem.workflow import PostMortemService
+from rcagraph.postmortem.postmortems import PostMortemService
 
 STATUSES: tuple[str, ...] = ("open", "in_progress", "done", "verified", "reopened", "cancelled")
 OPEN_STATUSES: tuple[str, ...] = ("open", "in_progress", "reopened")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import rcagraph.postmortem.queries as q
 from rcagraph.graph import Graph
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.common import Actor, dumps, jsonable, native, utcnow
 
 

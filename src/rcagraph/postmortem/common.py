@@ -8,11 +8,14 @@ from datetime import UTC, date, datetime
 from enum import IntEnum
 from typing import Any
 
+from rcagraph.__version__ import __version__
 from rcagraph.errors import InputError, PermissionDeniedError
-from rcagraph.loaders.base import LOADER_VERSION
+from rcagraph.graph import native as native  # the services' Neo4j → Python conversion
 
 #: ``source`` of every node the workflow writes
 SOURCE = "rcagraph.postmortem"
+#: ``loader_version`` of every node the workflow writes (the tag the loaders write too)
+WRITER_VERSION = f"rcagraph/{__version__}"
 
 
 class Role(IntEnum):
@@ -56,20 +59,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def native(value: Any) -> Any:
-    """Neo4j temporal values to Python ones (recursively through dicts and lists)."""
-    if hasattr(value, "to_native"):
-        v = value.to_native()
-        if isinstance(v, datetime) and v.tzinfo is not None:
-            return v.astimezone(UTC)
-        return v
-    if isinstance(value, dict):
-        return {k: native(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [native(v) for v in value]
-    return value
-
-
 def iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None
@@ -102,7 +91,7 @@ def dumps(value: Any) -> str:
 
 
 def provenance(source_ref: str) -> dict[str, Any]:
-    return {"source": SOURCE, "source_ref": source_ref, "loader_version": LOADER_VERSION}
+    return {"source": SOURCE, "source_ref": source_ref, "loader_version": WRITER_VERSION}
 
 
 def require_aware(value: datetime | None, field: str) -> datetime | None:

@@ -12,10 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import rcagraph.postmortem.queries as q
+from rcagraph.engine.writeback import Hypothesis
 from rcagraph.graph import Graph
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.common import iso, jsonable_dict, native, utcnow
-from rcagraph.postmortem.hypotheses import Hypothesis, HypothesisService
+from rcagraph.postmortem.hypotheses import (
+    HypothesisService,
+    describe_hypothesis,
+    document_hypothesis,
+)
 from rcagraph.postmortem.incidents import Incident
 from rcagraph.postmortem.policy import SeverityPolicy
 
@@ -83,20 +88,6 @@ def _minutes(a: datetime | None, b: datetime | None) -> float | None:
     if a is None or b is None:
         return None
     return round((b - a).total_seconds() / 60.0, 1)
-
-
-def describe_hypothesis(h: Hypothesis) -> str:
-    t = h.target or {}
-    service = h.service or "an unknown component"
-    if h.kind == "deploy":
-        version = f" (version {t['version']})" if t.get("version") else ""
-        return f"the deploy {h.change_id or ''} of {service}{version}".replace("  ", " ")
-    if h.kind == "flag":
-        return f"the change to feature flag {t.get('flag_key') or h.change_id} ({service})"
-    if h.kind in {"config", "infra"}:
-        summary = f": {t['summary']}" if t.get("summary") else ""
-        return f"the {t.get('kind') or h.kind} change {h.change_id} on {service}{summary}"
-    return f"a fault in {service} with no recorded change"
 
 
 class DraftBuilder:
@@ -341,33 +332,7 @@ class DraftBuilder:
                     ],
                     "alert_fired_before_detection": alert_before_detection,
                 },
-                "hypotheses": [
-                    {
-                        "uid": h.uid,
-                        "rank": h.rank,
-                        "kind": h.kind,
-                        "service": h.service,
-                        "change_id": h.change_id,
-                        "confidence": h.confidence,
-                        "score": h.score,
-                        "path": h.path,
-                        "verdict": h.verdict,
-                        "description": describe_hypothesis(h),
-                        "evidence": [
-                            {
-                                "kind": e.kind,
-                                "service": e.service,
-                                "at": iso(e.at),
-                                "summary": e.summary,
-                                "source": e.source,
-                                "source_ref": e.source_ref,
-                                "node_uid": e.ref_uid,
-                            }
-                            for e in h.evidence
-                        ],
-                    }
-                    for h in hypotheses[:5]
-                ],
+                "hypotheses": [document_hypothesis(h) for h in hypotheses[:5]],
                 "contributing_factors": factors,
                 "actions": [a.to_json() for a in actions],
                 "lessons": lessons,

@@ -1,131 +1,122 @@
 """Ranked hypotheses of an incident (written by the engine) and responders' verdicts on them.
 
 A verdict (confirmed or refuted, by whom, when) is stored on the Hypothesis node itself, so the
-graph keeps labelled history that a learned ranker can train on.
+graph keeps labelled history that a learned ranker can train on. Hypotheses are read through
+:func:`rcagraph.engine.writeback.read_hypotheses`; :func:`hypothesis_json` is their one JSON
+form (the API answers with it; a post-mortem document keeps :func:`document_hypothesis`, the
+same form without the run's bookkeeping).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import rcagraph.postmortem.queries as q
+from rcagraph.engine.service import rank_incident
+from rcagraph.engine.writeback import Hypothesis, read_hypotheses, write_back
 from rcagraph.errors import InputError, NotFoundError
 from rcagraph.graph import Graph
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.audit import AuditTrail
-from rcagraph.postmortem.common import Actor, native, utcnow
+from rcagraph.postmortem.common import Actor, jsonable_dict, utcnow
 from rcagraph.postmortem.incidents import IncidentService
-
-if TYPE_CHECKING:
-    from rcagraph.core import RcaGraph
 
 VERDICTS: tuple[str, ...] = ("confirmed", "refuted")
 
-
-@dataclass(slots=True)
-class EvidenceItem:
-    kind: str
-    service: str | None
-    at: datetime | None
-    summary: str
-    weight: float | None
-    ref_uid: str | None
-    ref_label: str | None
-    source: str | None
-    source_ref: str | None
-
-
-@dataclass(slots=True)
-class Hypothesis:
-    uid: str
-    rank: int
-    kind: str
-    service: str | None
-    change_id: str | None
-    score: float | None
-    confidence: float | None
-    path: list[str]
-    ranker: str | None
-    run_id: str | None
-    created_at: datetime | None
-    verdict: str | None
-    verdict_by: str | None
-    verdict_at: datetime | None
-    target: dict[str, Any] | None
-    evidence: list[EvidenceItem] = field(default_factory=list)
-
-    @property
-    def change_kind(self) -> str | None:
-        """The blamed change's own kind (deploy, flag, config, infra, scale, …), if a change."""
-        if self.target and "Change" in (self.target.get("labels") or []):
-            kind = self.target.get("kind")
-            return str(kind) if kind else None
-        return None
+#: the fields of a hypothesis, and of its evidence, that a post-mortem document keeps
+DOCUMENT_FIELDS: tuple[str, ...] = (
+    "uid",
+    "rank",
+    "kind",
+    "service",
+    "change_id",
+    "confidence",
+    "score",
+    "path",
+    "verdict",
+    "description",
+)
+DOCUMENT_EVIDENCE_FIELDS: tuple[str, ...] = (
+    "kind",
+    "service",
+    "at",
+    "summary",
+    "source",
+    "source_ref",
+    "node_uid",
+)
 
 
-def _event_label(labels: list[str] | None) -> str | None:
-    for label in ("Change", "Anomaly", "LogEvent", "Alert", "Component"):
-        if labels and label in labels:
-            return label
-    return None
+def describe_hypothesis(h: Hypothesis) -> str:
+    """The hypothesis in words (blameless: it names the change or component, never a person)."""
+    t = h.target or {}
+    service = h.service or "an unknown component"
+    if h.kind == "deploy":
+        version = f" (version {t['version']})" if t.get("version") else ""
+        return f"the deploy {h.change_id or ''} of {service}{version}".replace("  ", " ")
+    if h.kind == "flag":
+        return f"the change to feature flag {t.get('flag_key') or h.change_id} ({service})"
+    if h.kind in {"config", "infra"}:
+        summary = f": {t['summary']}" if t.get("summary") else ""
+        return f"the {t.get('kind') or h.kind} change {h.change_id} on {service}{summary}"
+    return f"a fault in {service} with no recorded change"
+
+
+def hypothesis_json(h: Hypothesis) -> dict[str, Any]:
+    """A hypothesis as JSON: the candidate, its scores, run, verdict and evidence (each item
+    with the node it refers to and that node's source)."""
+    return jsonable_dict(
+        {
+            "uid": h.uid,
+            "rank": h.rank,
+            "kind": h.kind,
+            "service": h.service,
+            "change_id": h.change_id,
+            "score": h.score,
+            "confidence": h.confidence,
+            "path": h.path,
+            "ranker": h.ranker,
+            "run_id": h.run_id,
+            "created_at": h.created_at,
+            "description": describe_hypothesis(h),
+            "verdict": h.verdict,
+            "verdict_by": h.verdict_by,
+            "verdict_at": h.verdict_at,
+            "evidence": [
+                {
+                    "kind": e.kind,
+                    "service": e.service,
+                    "at": e.at,
+                    "summary": e.summary,
+                    "weight": e.weight,
+                    "node_uid": e.ref_uid,
+                    "node_label": e.ref_label,
+                    "source": e.source,
+                    "source_ref": e.source_ref,
+                }
+                for e in h.evidence
+            ],
+        }
+    )
+
+
+def document_hypothesis(h: Hypothesis) -> dict[str, Any]:
+    """The part of :func:`hypothesis_json` a post-mortem document keeps (:data:`DOCUMENT_FIELDS`
+    and :data:`DOCUMENT_EVIDENCE_FIELDS`)."""
+    full = hypothesis_json(h)
+    out = {k: full[k] for k in DOCUMENT_FIELDS}
+    out["evidence"] = [{k: e[k] for k in DOCUMENT_EVIDENCE_FIELDS} for e in full["evidence"]]
+    return out
 
 
 class HypothesisService:
-    def __init__(
-        self, rca: RcaGraph, graph: Graph, incidents: IncidentService, audit: AuditTrail
-    ) -> None:
-        self.rca = rca
+    def __init__(self, graph: Graph, incidents: IncidentService, audit: AuditTrail) -> None:
         self.graph = graph
         self.incidents = incidents
         self.audit = audit
 
     def for_incident_uid(self, incident_uid: str, *, all_runs: bool = False) -> list[Hypothesis]:
         """The hypotheses of the newest ranking run (every run with ``all_runs``), by rank."""
-        out: list[Hypothesis] = []
-        for row in self.graph.read(q.HYPOTHESES_OF_INCIDENT, uid=incident_uid):
-            h = native(row["h"])
-            targets = native(row["targets"])
-            evidence = [
-                EvidenceItem(
-                    kind=e.get("kind") or "",
-                    service=e.get("service"),
-                    at=e.get("at"),
-                    summary=e.get("summary") or "",
-                    weight=e.get("weight"),
-                    ref_uid=e.get("ref_uid"),
-                    ref_label=_event_label(e.get("ref_labels")),
-                    source=e.get("ref_source"),
-                    source_ref=e.get("ref_source_ref"),
-                )
-                for e in native(row["evidence"])
-            ]
-            evidence.sort(key=lambda e: (-(e.weight or 0.0), e.kind, e.summary))
-            out.append(
-                Hypothesis(
-                    uid=h["uid"],
-                    rank=int(h.get("rank") or 0),
-                    kind=h.get("kind") or "service",
-                    service=h.get("service"),
-                    change_id=h.get("change_id"),
-                    score=h.get("score"),
-                    confidence=h.get("confidence"),
-                    path=list(h.get("path") or []),
-                    ranker=h.get("ranker"),
-                    run_id=h.get("run_id"),
-                    created_at=h.get("created_at"),
-                    verdict=h.get("verdict"),
-                    verdict_by=h.get("verdict_by"),
-                    verdict_at=h.get("verdict_at"),
-                    target=targets[0] if targets else None,
-                    evidence=evidence,
-                )
-            )
-        if not all_runs and out:
-            newest = out[0].run_id
-            out = [h for h in out if h.run_id == newest]
-        out.sort(key=lambda h: (h.run_id or "", h.rank) if all_runs else (h.rank, h.uid))
-        return out
+        return read_hypotheses(self.graph, incident_uid, all_runs=all_runs)
 
     def for_incident(self, incident_id: str, scope: str | None = None) -> list[Hypothesis]:
         return self.for_incident_uid(self.incidents.resolve_uid(incident_id, scope))
@@ -133,10 +124,8 @@ class HypothesisService:
     def rank(self, actor: Actor, incident_id: str, scope: str | None = None) -> list[Hypothesis]:
         """Run the engine on the incident (it writes Hypothesis nodes back), then read them."""
         incident = self.incidents.get(incident_id, scope)
-        from rcagraph.engine.service import rank_incident, write_back
-
-        ranking = rank_incident(self.rca, incident.id, incident.scope)
-        write_back(self.rca, ranking)
+        ranking = rank_incident(self.graph, incident.id, incident.scope)
+        write_back(self.graph, ranking)
         hypotheses = self.for_incident_uid(incident.uid)
         self.audit.record(
             actor,

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import rcagraph.postmortem.queries as q
 from rcagraph.errors import ConflictError, InputError, NotFoundError
 from rcagraph.graph import Graph
 from rcagraph.ids import DEFAULT_SCOPE, uid
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.audit import AuditTrail
 from rcagraph.postmortem.common import Actor, native, provenance, require_aware, utcnow
 from rcagraph.postmortem.policy import SEVERITIES

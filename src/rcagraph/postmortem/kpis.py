@@ -20,9 +20,9 @@ from datetime import date, datetime
 from statistics import fmean
 from typing import Any, Literal
 
+import rcagraph.postmortem.queries as q
 from rcagraph.errors import InputError
 from rcagraph.graph import Graph
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.common import native, require_aware, utcnow
 
 GroupBy = Literal["service", "team", "month", "week", "all"]

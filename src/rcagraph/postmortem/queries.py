@@ -68,22 +68,6 @@ INCIDENT_LIST = Query(
 
 # --- hypotheses -------------------------------------------------------------------------------
 
-HYPOTHESES_OF_INCIDENT = Query(
-    "postmortem.hypotheses_of_incident",
-    "MATCH (i:Incident {uid: $uid})-[:HAS_HYPOTHESIS]->(h:Hypothesis) "
-    "RETURN h{.*} AS h, "
-    "COLLECT { MATCH (h)-[:BLAMES]->(t) RETURN {uid: t.uid, labels: labels(t), "
-    "  name: t.name, change_id: t.change_id, kind: t.kind, summary: t.summary, "
-    "  version: t.version, previous_version: t.previous_version, flag_key: t.flag_key, "
-    "  service: t.service} } AS targets, "
-    "COLLECT { MATCH (h)-[:HAS_EVIDENCE]->(e:Evidence) "
-    "  OPTIONAL MATCH (e)-[:REFERS_TO]->(ev) "
-    "  RETURN e{.*, ref_uid: ev.uid, ref_labels: labels(ev), "
-    "    ref_source: coalesce(ev.source, e.source), "
-    "    ref_source_ref: coalesce(ev.source_ref, e.source_ref)} } AS evidence "
-    "ORDER BY h.created_at DESC, h.rank",
-)
-
 HYPOTHESIS_GET = Query(
     "postmortem.hypothesis_get",
     "MATCH (i:Incident)-[:HAS_HYPOTHESIS]->(h:Hypothesis {uid: $uid}) "

@@ -8,10 +8,10 @@ import threading
 import time
 from typing import Any
 
+import rcagraph.postmortem.queries as q
 from rcagraph.errors import AuthenticationError
 from rcagraph.graph import Graph
 from rcagraph.ids import uid
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.common import Actor, Role, jsonable, utcnow
 
 TOKEN_PREFIX = "rcg_"  # noqa: S105 (a prefix, not a secret)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import rcagraph.postmortem.queries as q
 from rcagraph.errors import WorkflowError
 from rcagraph.graph import Graph
-from rcagraph.postmortem import queries as q
 from rcagraph.postmortem.actions import ActionService
 from rcagraph.postmortem.audit import AuditTrail
 from rcagraph.postmortem.common import (
@@ -30,7 +30,7 @@ from rcagraph.postmortem.common import (
     provenance,
     utcnow,
 )
-from rcagraph.postmortem.workflow import PostMortemService
+from rcagraph.postmortem.postmortems import PostMortemService
 
 FINISHED = ("done", "verified", "cancelled")
 

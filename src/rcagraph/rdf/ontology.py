@@ -11,7 +11,7 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import BNode
 
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.schema.model import IDENTITY, NODES, PROVENANCE, RELS
 
 RCA = Namespace("https://rcagraph.io/ontology#")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from rcagraph.core import RcaGraph
 from rcagraph.engine.extract import extract_view
-from rcagraph.engine.service import read_hypotheses, write_back
+from rcagraph.engine.writeback import hypothesis_rows
 from rcagraph.graph import Query
 from rcagraph.ids import uid
 
@@ -105,9 +105,9 @@ def test_extract_rank_write_back_and_scope_isolation(rca: RcaGraph) -> None:
     assert top.path == ("frontend", "checkout", "cart")
     assert {"extract", "rank"} <= set(ranking.timings_ms)
 
-    run = write_back(rca, ranking, run_id="r1")
-    write_back(rca, ranking, run_id="r1")  # idempotent per run
-    rows = read_hypotheses(rca, "INC-A", "bundle:A", run)
+    run = rca.write_back(ranking, run_id="r1")
+    rca.write_back(ranking, run_id="r1")  # idempotent per run
+    rows = hypothesis_rows(rca.graph, "INC-A", "bundle:A", run)
     assert len(rows) == len(ranking.candidates)
     first = rows[0]
     assert first["rank"] == 1 and first["change_id"] == "dep-cart"
@@ -116,7 +116,7 @@ def test_extract_rank_write_back_and_scope_isolation(rca: RcaGraph) -> None:
     assert "bundle:A|Change|dep-cart" in refs
     assert any(r and r.startswith("bundle:A|Anomaly|cart") for r in refs)
     # nothing was written to the other scope, and its incident ranks its own root
-    assert read_hypotheses(rca, "INC-B", "bundle:B") == []
+    assert hypothesis_rows(rca.graph, "INC-B", "bundle:B") == []
     other = rca.rank("INC-B", "bundle:B").candidates[0]
     assert other.change_id == "dep-payment"
     n = rca.graph.read_value(

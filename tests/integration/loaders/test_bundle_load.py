@@ -15,7 +15,6 @@ from rcagraph.core import RcaGraph
 from rcagraph.errors import BundleError
 from rcagraph.graph import Query
 from rcagraph.ids import bundle_scope
-from rcagraph.loaders.bundle import load_bundle
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "bundles" / "checkout-latency"
 SCOPE = bundle_scope("INC-1042")
@@ -80,7 +79,7 @@ def snapshot(rca: RcaGraph, scope: str) -> tuple[list[dict[str, Any]], list[dict
 
 
 def test_example_bundle_loads_every_contract_file(rca: RcaGraph, tmp_path: Path) -> None:
-    report = load_bundle(rca, EXAMPLE, scope=SCOPE, report_dir=tmp_path / "r", progress=False)
+    report = rca.load_bundle(EXAMPLE, scope=SCOPE, report_dir=tmp_path / "r", progress=False)
     assert report.unknown_files == []
     mine = {"catalog", "edge", "incident", "deployment", "flag_change", "change", "alert"}
     assert [r.message() for r in report.rejections if r.kind in mine] == []
@@ -148,10 +147,10 @@ def test_example_bundle_loads_every_contract_file(rca: RcaGraph, tmp_path: Path)
 
 
 def test_loading_twice_changes_nothing(rca: RcaGraph, tmp_path: Path) -> None:
-    load_bundle(rca, EXAMPLE, scope=SCOPE, report_dir=tmp_path / "1", progress=False)
+    rca.load_bundle(EXAMPLE, scope=SCOPE, report_dir=tmp_path / "1", progress=False)
     first = snapshot(rca, SCOPE)
     counts = rca.counts(SCOPE)
-    again = load_bundle(rca, EXAMPLE, scope=SCOPE, report_dir=tmp_path / "2", progress=False)
+    again = rca.load_bundle(EXAMPLE, scope=SCOPE, report_dir=tmp_path / "2", progress=False)
     assert snapshot(rca, SCOPE) == first
     assert rca.counts(SCOPE) == counts
     assert again.kinds["deployment"].loaded == 0 and again.kinds["deployment"].merged == 3
@@ -159,8 +158,8 @@ def test_loading_twice_changes_nothing(rca: RcaGraph, tmp_path: Path) -> None:
 
 
 def test_scopes_are_isolated(rca: RcaGraph, tmp_path: Path) -> None:
-    load_bundle(rca, EXAMPLE, scope="a", report_dir=tmp_path / "a", progress=False)
-    load_bundle(rca, EXAMPLE, scope="b", report_dir=tmp_path / "b", progress=False)
+    rca.load_bundle(EXAMPLE, scope="a", report_dir=tmp_path / "a", progress=False)
+    rca.load_bundle(EXAMPLE, scope="b", report_dir=tmp_path / "b", progress=False)
     assert rca.counts("a") == rca.counts("b")
 
 
@@ -190,7 +189,7 @@ def _bad_bundle(root: Path) -> Path:
 
 def test_bad_records_are_rejected_with_their_place(rca: RcaGraph, tmp_path: Path) -> None:
     bundle = _bad_bundle(tmp_path)
-    report = load_bundle(rca, bundle, scope="bad", report_dir=tmp_path / "r", progress=False)
+    report = rca.load_bundle(bundle, scope="bad", report_dir=tmp_path / "r", progress=False)
     assert report.unknown_files == ["stray.txt"]
     places = {(r.file, r.line, r.pointer, r.field) for r in report.rejections}
     assert places == {
@@ -213,12 +212,12 @@ def test_bad_records_are_rejected_with_their_place(rca: RcaGraph, tmp_path: Path
 def test_a_bundle_without_incident_is_refused(rca: RcaGraph, tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     with pytest.raises(BundleError, match=r"incident\.json"):
-        load_bundle(rca, tmp_path / "b", progress=False)
+        rca.load_bundle(tmp_path / "b", progress=False)
     (tmp_path / "b" / "incident.json").write_text(
         json.dumps({"id": "X", "severity": "SEV2", "started_at": "2026-03-01T12:00:00"})
     )
     with pytest.raises(BundleError) as info:
-        load_bundle(rca, tmp_path / "b", progress=False)
+        rca.load_bundle(tmp_path / "b", progress=False)
     assert info.value.field == "started_at"
 
 

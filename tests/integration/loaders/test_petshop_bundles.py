@@ -12,7 +12,6 @@ from bench.datasets.petshop import convert, retime_before
 from rcagraph.core import RcaGraph
 from rcagraph.graph import Query
 from rcagraph.ids import bundle_scope
-from rcagraph.loaders.bundle import load_bundle
 
 SOURCE = Path(__file__).resolve().parents[3].parent / "shared" / "datasets" / "petshop" / "dataset"
 
@@ -53,7 +52,7 @@ def test_a_converted_bundle_loads(source: Path, rca: RcaGraph, tmp_path: Path) -
     incident = json.loads((bundle / "incident.json").read_text())
     truth = json.loads((bundle / "truth.json").read_text())["root_cause"]
     scope = bundle_scope(incident["id"])
-    report = load_bundle(rca, bundle, scope=scope, report_dir=tmp_path / "r", progress=False)
+    report = rca.load_bundle(bundle, scope=scope, report_dir=tmp_path / "r", progress=False)
     assert report.rejections == [] and report.unknown_files == []
     assert report.kinds["edge"].loaded > 40
     found = rca.graph.read(

@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.accuracy import Case, report_markdown, target_lines
+from bench.accuracy_report import Case, report_markdown, target_lines
 
 from rcagraph.engine.base import Truth
 from rcagraph.engine.result import Candidate, Ranking

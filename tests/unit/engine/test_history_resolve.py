@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from rcagraph.engine.base import Truth
-from rcagraph.engine.history import (
+from rcagraph.engine.verdicts import (
     LabelledHistory,
     SkippedIncident,
     Verdict,

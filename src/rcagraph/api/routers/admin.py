@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from rcagraph.api.answers import ActionOut, AuditEntryOut, KpiRow, TokenInfo
 from rcagraph.api.deps import Admin, Responder, Reviewer, Viewer, WorkflowDep
 from rcagraph.api.models import (
     ERRORS,
@@ -27,7 +28,12 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Time = Annotated[str | None, Query(description="RFC 3339 with a zone")]
 
 
-@router.get("/actions", tags=["actions"])
+@router.get(
+    "/actions",
+    tags=["actions"],
+    response_model=list[ActionOut],
+    response_model_exclude_unset=True,
+)
 def list_actions(
     wf: WorkflowDep,
     _: Viewer,
@@ -44,19 +50,29 @@ def list_actions(
     )
 
 
-@router.get("/actions/{action_id}", tags=["actions"])
+@router.get(
+    "/actions/{action_id}",
+    tags=["actions"],
+    response_model=ActionOut,
+    response_model_exclude_unset=True,
+)
 def get_action(action_id: Name, wf: WorkflowDep, _: Viewer) -> dict[str, Any]:
     return wf.actions.get(action_id)
 
 
-@router.patch("/actions/{action_id}", tags=["actions"])
+@router.patch(
+    "/actions/{action_id}",
+    tags=["actions"],
+    response_model=ActionOut,
+    response_model_exclude_unset=True,
+)
 def update_action(
     action_id: Name, body: ActionUpdate, wf: WorkflowDep, actor: Responder
 ) -> dict[str, Any]:
     return wf.actions.update(actor, action_id, body.model_dump(exclude_unset=True))
 
 
-@router.get("/kpis", tags=["kpis"])
+@router.get("/kpis", tags=["kpis"], response_model=list[KpiRow])
 def kpis(
     wf: WorkflowDep,
     _: Viewer,
@@ -74,7 +90,7 @@ def kpis(
     )
 
 
-@router.get("/audit", tags=["audit"])
+@router.get("/audit", tags=["audit"], response_model=list[AuditEntryOut])
 def audit(
     wf: WorkflowDep,
     _: Reviewer,
@@ -99,7 +115,7 @@ def audit(
     return [e.to_json() for e in entries]
 
 
-@router.post("/tokens", status_code=201, tags=["tokens"])
+@router.post("/tokens", status_code=201, tags=["tokens"], response_model=TokenCreated)
 def create_token(body: TokenCreate, wf: WorkflowDep, actor: Admin) -> TokenCreated:
     token = wf.tokens.create(body.name, Role.parse(body.role), body.team)
     wf.audit.record(
@@ -112,7 +128,7 @@ def create_token(body: TokenCreate, wf: WorkflowDep, actor: Admin) -> TokenCreat
     return TokenCreated(name=body.name, role=body.role, team=body.team, token=token)
 
 
-@router.get("/tokens", tags=["tokens"])
+@router.get("/tokens", tags=["tokens"], response_model=list[TokenInfo])
 def list_tokens(wf: WorkflowDep, _: Admin) -> list[dict[str, Any]]:
     """Token names, roles and teams (never the secrets: only their hashes are stored)."""
     return wf.tokens.all()

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from rcagraph.api.answers import ForecastOut
 from rcagraph.api.deps import RcaDep, Responder, Viewer, WorkflowDep
 from rcagraph.api.models import ERRORS, Scope
 from rcagraph.api.params import parse_time
@@ -21,14 +22,12 @@ At = Annotated[str | None, Query(description="forecast origin (RFC 3339); defaul
 def _run(
     rca: RcaGraph, scope: str, horizon: str | None, at: str | None, top: int, write: bool
 ) -> list[dict[str, Any]]:
-    from rcagraph.forecast.service import forecast_service
-
-    found = forecast_service(rca, scope, horizon, None, at=parse_time(at, "at"), write=write)
+    found = rca.forecast(scope, horizon, None, at=parse_time(at, "at"), write=write)
     found.sort(key=lambda f: f.probability, reverse=True)
     return [f.to_json() for f in found[:top]]
 
 
-@router.get("/forecasts")
+@router.get("/forecasts", response_model=list[ForecastOut])
 def read_forecasts(
     rca: RcaDep,
     _: Viewer,
@@ -42,7 +41,7 @@ def read_forecasts(
     return _run(rca, scope, horizon, at, top, write=False)
 
 
-@router.post("/forecasts/run")
+@router.post("/forecasts/run", response_model=list[ForecastOut])
 def run_forecasts(
     rca: RcaDep,
     wf: WorkflowDep,

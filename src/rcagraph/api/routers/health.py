@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from rcagraph.api.answers import Health, Readiness
 from rcagraph.api.deps import RcaDep
 from rcagraph.errors import RcaGraphError
 from rcagraph.schema.migrations import SCHEMA_VERSION
@@ -15,13 +16,17 @@ from rcagraph.schema.migrations import SCHEMA_VERSION
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 def healthz() -> dict[str, str]:
     """The process is up (does not touch Neo4j)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "not ready"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "not ready"}},
+)
 def readyz(rca: RcaDep) -> Any:
     """Ready when Neo4j answers and the graph schema is the version this rcagraph needs."""
     checks: dict[str, Any] = {"schema_required": SCHEMA_VERSION}

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
+from rcagraph.api.answers import HypothesisOut, IncidentOut, PostMortemDocument
 from rcagraph.api.deps import Responder, Viewer, WorkflowDep
 from rcagraph.api.models import (
     ERRORS,
@@ -20,8 +21,7 @@ from rcagraph.api.models import (
 )
 from rcagraph.api.params import parse_time
 from rcagraph.postmortem.common import jsonable, jsonable_dict
-from rcagraph.postmortem.draft import describe_hypothesis
-from rcagraph.postmortem.hypotheses import Hypothesis
+from rcagraph.postmortem.hypotheses import hypothesis_json
 from rcagraph.postmortem.incidents import SymptomIn
 from rcagraph.postmortem.render import render_markdown
 
@@ -31,43 +31,7 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-def hypothesis_json(h: Hypothesis) -> dict[str, Any]:
-    return jsonable_dict(
-        {
-            "uid": h.uid,
-            "rank": h.rank,
-            "kind": h.kind,
-            "service": h.service,
-            "change_id": h.change_id,
-            "score": h.score,
-            "confidence": h.confidence,
-            "path": h.path,
-            "ranker": h.ranker,
-            "run_id": h.run_id,
-            "created_at": h.created_at,
-            "description": describe_hypothesis(h),
-            "verdict": h.verdict,
-            "verdict_by": h.verdict_by,
-            "verdict_at": h.verdict_at,
-            "evidence": [
-                {
-                    "kind": e.kind,
-                    "service": e.service,
-                    "at": e.at,
-                    "summary": e.summary,
-                    "weight": e.weight,
-                    "node_uid": e.ref_uid,
-                    "node_label": e.ref_label,
-                    "source": e.source,
-                    "source_ref": e.source_ref,
-                }
-                for e in h.evidence
-            ],
-        }
-    )
-
-
-@router.get("/incidents")
+@router.get("/incidents", response_model=list[IncidentOut])
 def list_incidents(
     wf: WorkflowDep,
     _: Viewer,
@@ -95,7 +59,7 @@ def list_incidents(
     return [jsonable_dict(i.public()) for i in found]
 
 
-@router.post("/incidents", status_code=201)
+@router.post("/incidents", status_code=201, response_model=IncidentOut)
 def declare_incident(body: IncidentDeclare, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
     incident = wf.incidents.declare(
         actor,
@@ -111,14 +75,14 @@ def declare_incident(body: IncidentDeclare, wf: WorkflowDep, actor: Responder) -
     return jsonable_dict(incident.public())
 
 
-@router.get("/incidents/{incident_id}")
+@router.get("/incidents/{incident_id}", response_model=IncidentOut)
 def get_incident(
     incident_id: Name, wf: WorkflowDep, _: Viewer, scope: Scope | None = None
 ) -> dict[str, Any]:
     return jsonable_dict(wf.incidents.get(incident_id, scope).public())
 
 
-@router.patch("/incidents/{incident_id}")
+@router.patch("/incidents/{incident_id}", response_model=IncidentOut)
 def update_incident(
     incident_id: Name,
     body: IncidentUpdate,
@@ -130,14 +94,14 @@ def update_incident(
     return jsonable_dict(wf.incidents.update(actor, incident_id, changes, scope=scope).public())
 
 
-@router.get("/incidents/{incident_id}/hypotheses")
+@router.get("/incidents/{incident_id}/hypotheses", response_model=list[HypothesisOut])
 def incident_hypotheses(
     incident_id: Name, wf: WorkflowDep, _: Viewer, scope: Scope | None = None
 ) -> list[dict[str, Any]]:
     return [hypothesis_json(h) for h in wf.hypotheses.for_incident(incident_id, scope)]
 
 
-@router.post("/incidents/{incident_id}/rank")
+@router.post("/incidents/{incident_id}/rank", response_model=list[HypothesisOut])
 def rank_incident(
     incident_id: Name, wf: WorkflowDep, actor: Responder, scope: Scope | None = None
 ) -> list[dict[str, Any]]:
@@ -145,7 +109,7 @@ def rank_incident(
     return [hypothesis_json(h) for h in wf.hypotheses.rank(actor, incident_id, scope)]
 
 
-@router.post("/hypotheses/{hypothesis_uid:path}/verdict")
+@router.post("/hypotheses/{hypothesis_uid:path}/verdict", response_model=HypothesisOut)
 def hypothesis_verdict(
     hypothesis_uid: str, body: VerdictIn, wf: WorkflowDep, actor: Responder
 ) -> dict[str, Any]:
@@ -153,7 +117,11 @@ def hypothesis_verdict(
     return hypothesis_json(wf.hypotheses.set_verdict(actor, hypothesis_uid, body.verdict))
 
 
-@router.get("/incidents/{incident_id}/draft", response_model=None)
+@router.get(
+    "/incidents/{incident_id}/draft",
+    response_model=PostMortemDocument,
+    responses={200: {"content": {"text/markdown": {}}, "description": "JSON, or Markdown"}},
+)
 def incident_draft(
     incident_id: Name,
     wf: WorkflowDep,

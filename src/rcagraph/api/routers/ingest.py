@@ -9,11 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials
+from starlette.concurrency import run_in_threadpool
 
-from rcagraph.api.deps import Responder, bearer, get_workflow
+from rcagraph.api.answers import LoadReportOut, OtlpAnswer
+from rcagraph.api.deps import Responder, bearer, get_rca, get_workflow
 from rcagraph.api.models import ERRORS, Scope
 from rcagraph.errors import AuthenticationError, InputError
 from rcagraph.ids import DEFAULT_SCOPE
+from rcagraph.loaders.base import LoadReport
+from rcagraph.loaders.receivers import Receiver
 from rcagraph.postmortem.common import Actor, Role
 
 router = APIRouter(tags=["ingest"], responses=ERRORS)
@@ -31,8 +35,13 @@ async def _json_body(request: Request) -> Any:
         raise InputError(f"the body is not JSON: {exc}") from exc
 
 
-def _ingest(request: Request) -> Any:
-    return request.app.state.ingest
+def _report_json(report: LoadReport) -> dict[str, Any]:
+    """The load report as the receivers answer it (the first 20 rejections)."""
+    d = report.to_dict()
+    d.pop("quarantine_path", None)
+    d.pop("bundle", None)
+    d["rejections"] = d["rejections"][:20]
+    return d
 
 
 def _audit(request: Request, actor: Actor, kind: str, report: dict[str, Any]) -> None:
@@ -46,18 +55,15 @@ def _audit(request: Request, actor: Actor, kind: str, report: dict[str, Any]) ->
     )
 
 
-async def _receive(request: Request, actor: Actor, kind: str, scope: str) -> dict[str, Any]:
-    from starlette.concurrency import run_in_threadpool
-
+async def _receive(request: Request, actor: Actor, kind: Receiver, scope: str) -> dict[str, Any]:
     payload = await _json_body(request)
-    report: dict[str, Any] = await run_in_threadpool(
-        _ingest(request).receive_json, kind, payload, scope
-    )
+    loaded = await run_in_threadpool(get_rca(request).receivers.receive_json, kind, payload, scope)
+    report = _report_json(loaded)
     await run_in_threadpool(_audit, request, actor, kind, report)
     return report
 
 
-@router.post("/api/v1/ingest/alertmanager")
+@router.post("/api/v1/ingest/alertmanager", response_model=LoadReportOut)
 async def alertmanager(
     request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
 ) -> dict[str, Any]:
@@ -65,7 +71,7 @@ async def alertmanager(
     return await _receive(request, actor, "alertmanager", scope)
 
 
-@router.post("/api/v1/ingest/cdevents")
+@router.post("/api/v1/ingest/cdevents", response_model=LoadReportOut)
 async def cdevents(
     request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
 ) -> dict[str, Any]:
@@ -73,7 +79,7 @@ async def cdevents(
     return await _receive(request, actor, "cdevents", scope)
 
 
-@router.post("/api/v1/ingest/launchdarkly")
+@router.post("/api/v1/ingest/launchdarkly", response_model=LoadReportOut)
 async def launchdarkly(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -83,9 +89,7 @@ async def launchdarkly(
     """LaunchDarkly webhook receiver. With ``RCAGRAPH_LAUNCHDARKLY_WEBHOOK_SECRET`` set, the
     ``X-LD-Signature`` (hex HMAC-SHA256 of the body) must match and no token is needed;
     without it a responder token is required."""
-    from starlette.concurrency import run_in_threadpool
-
-    secret = request.app.state.rca.settings.launchdarkly_webhook_secret
+    secret = get_rca(request).settings.launchdarkly_webhook_secret
     if secret is not None:
         body = await request.body()
         expected = hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
@@ -109,7 +113,7 @@ def _otlp_answer(report: dict[str, Any], field: str) -> dict[str, Any]:
     return {"partialSuccess": partial}
 
 
-@router.post("/v1/logs")
+@router.post("/v1/logs", response_model=OtlpAnswer)
 async def otlp_logs(
     request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
 ) -> dict[str, Any]:
@@ -119,7 +123,7 @@ async def otlp_logs(
     return _otlp_answer(report, "rejectedLogRecords")
 
 
-@router.post("/v1/traces")
+@router.post("/v1/traces", response_model=OtlpAnswer)
 async def otlp_traces(
     request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
 ) -> dict[str, Any]:
@@ -135,15 +139,14 @@ def _require_json(request: Request) -> None:
         raise InputError("only the OTLP JSON encoding is accepted (application/json)")
 
 
-@router.post("/api/v1/ingest/bundle")
+@router.post("/api/v1/ingest/bundle", response_model=LoadReportOut)
 async def bundle(request: Request, actor: Responder, scope: Scope | None = None) -> dict[str, Any]:
     """An incident bundle as a .tar(.gz) or .zip archive in the body; loaded before the
     answer (the load report)."""
-    from starlette.concurrency import run_in_threadpool
-
     body = await request.body()
     if len(body) > MAX_BODY:
         raise InputError("archive too large")
-    report: dict[str, Any] = await run_in_threadpool(_ingest(request).load_archive, body, scope)
+    loaded = await run_in_threadpool(get_rca(request).receivers.load_archive, body, scope)
+    report = _report_json(loaded)
     await run_in_threadpool(_audit, request, actor, "bundle", report)
     return report

@@ -8,6 +8,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
+from rcagraph.api.answers import (
+    ActionOut,
+    DiffOut,
+    PostMortemListed,
+    PostMortemOut,
+    VerificationOut,
+    VerificationRecord,
+    VersionOut,
+)
 from rcagraph.api.deps import Responder, Reviewer, Viewer, WorkflowDep
 from rcagraph.api.models import (
     ERRORS,
@@ -18,7 +27,7 @@ from rcagraph.api.models import (
     PostMortemEdit,
     Scope,
 )
-from rcagraph.postmortem.workflow import PostMortem
+from rcagraph.postmortem.documents import PostMortem
 
 router = APIRouter(prefix="/api/v1/postmortems", tags=["post-mortems"], responses=ERRORS)
 
@@ -31,13 +40,13 @@ def _pm(pm: PostMortem, wf: WorkflowDep) -> dict[str, Any]:
     return out
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=PostMortemOut)
 def create_postmortem(body: PostMortemCreate, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
     """Generate the draft from the graph and store it as version 1 (with its actions)."""
     return _pm(wf.postmortems.create(actor, body.incident_id, body.scope), wf)
 
 
-@router.get("")
+@router.get("", response_model=list[PostMortemListed], response_model_exclude_unset=True)
 def list_postmortems(
     wf: WorkflowDep,
     _: Viewer,
@@ -49,12 +58,12 @@ def list_postmortems(
     return wf.postmortems.search(status=status, scope=scope, limit=limit, offset=offset)
 
 
-@router.get("/{pm_id}")
+@router.get("/{pm_id}", response_model=PostMortemOut)
 def get_postmortem(pm_id: Name, wf: WorkflowDep, _: Viewer) -> dict[str, Any]:
     return _pm(wf.postmortems.get(pm_id), wf)
 
 
-@router.post("/{pm_id}/versions", status_code=201)
+@router.post("/{pm_id}/versions", status_code=201, response_model=PostMortemOut)
 def edit_postmortem(
     pm_id: Name, body: PostMortemEdit, wf: WorkflowDep, actor: Responder
 ) -> dict[str, Any]:
@@ -66,36 +75,36 @@ def edit_postmortem(
     return _pm(pm, wf)
 
 
-@router.get("/{pm_id}/versions")
+@router.get("/{pm_id}/versions", response_model=list[VersionOut], response_model_exclude_unset=True)
 def list_versions(pm_id: Name, wf: WorkflowDep, _: Viewer) -> list[dict[str, Any]]:
     return [v.to_json() for v in wf.postmortems.versions(pm_id)]
 
 
-@router.get("/{pm_id}/versions/{number}")
+@router.get("/{pm_id}/versions/{number}", response_model=VersionOut)
 def get_version(pm_id: Name, number: int, wf: WorkflowDep, _: Viewer) -> dict[str, Any]:
     return wf.postmortems.version(pm_id, number).to_json()
 
 
-@router.get("/{pm_id}/diff")
+@router.get("/{pm_id}/diff", response_model=DiffOut)
 def diff_versions(pm_id: Name, a: Number, b: Number, wf: WorkflowDep, _: Viewer) -> dict[str, Any]:
     """Unified diff of the Markdown and field-level JSON diff of versions ``a`` and ``b``."""
     d = wf.postmortems.diff(pm_id, a, b)
     return {"a": d.a, "b": d.b, "markdown_diff": d.markdown, "fields": d.fields}
 
 
-@router.post("/{pm_id}/submit")
+@router.post("/{pm_id}/submit", response_model=PostMortemOut)
 def submit(pm_id: Name, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
     """draft → in_review."""
     return _pm(wf.postmortems.submit(actor, pm_id), wf)
 
 
-@router.post("/{pm_id}/approve")
+@router.post("/{pm_id}/approve", response_model=PostMortemOut)
 def approve(pm_id: Name, body: ApproveIn, wf: WorkflowDep, actor: Reviewer) -> dict[str, Any]:
     """Approve the current version; in_review → approved once the severity's policy is met."""
     return _pm(wf.postmortems.approve(actor, pm_id, body.version), wf)
 
 
-@router.post("/{pm_id}/publish")
+@router.post("/{pm_id}/publish", response_model=PostMortemOut)
 def publish(pm_id: Name, wf: WorkflowDep, actor: Reviewer) -> dict[str, Any]:
     """approved → published (read-only from then on)."""
     return _pm(wf.postmortems.publish(actor, pm_id), wf)
@@ -114,24 +123,29 @@ def export(
     return PlainTextResponse(text, media_type=media)
 
 
-@router.post("/{pm_id}/verify")
+@router.post("/{pm_id}/verify", response_model=VerificationOut)
 def verify(pm_id: Name, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
     """After remediation: look for the failure signature in newer telemetry; a regression
     reopens the actions it concerns."""
     return wf.verifier.verify(actor, pm_id).to_json()
 
 
-@router.get("/{pm_id}/verifications")
+@router.get("/{pm_id}/verifications", response_model=list[VerificationRecord])
 def verifications(pm_id: Name, wf: WorkflowDep, _: Viewer) -> list[dict[str, Any]]:
     return wf.verifier.history(pm_id)
 
 
-@router.get("/{pm_id}/actions")
+@router.get("/{pm_id}/actions", response_model=list[ActionOut], response_model_exclude_unset=True)
 def pm_actions(pm_id: Name, wf: WorkflowDep, _: Viewer) -> list[dict[str, Any]]:
     return wf.actions.of_postmortem(pm_id)
 
 
-@router.post("/{pm_id}/actions", status_code=201)
+@router.post(
+    "/{pm_id}/actions",
+    status_code=201,
+    response_model=ActionOut,
+    response_model_exclude_unset=True,
+)
 def add_action(
     pm_id: Name, body: ActionCreate, wf: WorkflowDep, actor: Responder
 ) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rcagraph.synthetic.incidents import formats
+import rcagraph.synthetic.incidents.formats as formats
 from rcagraph.synthetic.incidents.plan import Plan, hex_id, plan_incident
 from rcagraph.synthetic.incidents.telemetry import write_alerts, write_logs, write_metrics
 from rcagraph.synthetic.incidents.topologies import TOPOLOGIES

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rcagraph.synthetic.incidents import formats
+import rcagraph.synthetic.incidents.formats as formats
 from rcagraph.synthetic.incidents.plan import Effect, Plan, base_latency, hex_id
 from rcagraph.synthetic.incidents.topologies import Topology
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from rcagraph.engine import history_queries as hq
+from rcagraph.engine import verdict_queries as vq
 from rcagraph.engine.base import TRUTH_KINDS, Truth
 from rcagraph.engine.extract import ExtractConfig, extract_view, to_datetime
 from rcagraph.engine.view import IncidentView, cause_kind
@@ -224,7 +224,7 @@ def labelled_incidents(
     ``exclude`` holds ``(scope, incident id)`` pairs to leave out silently (e.g. incidents
     also given as bundles)."""
     history = LabelledHistory()
-    rows = graph.read(hq.VERDICTS_BY_INCIDENT, scope=scope, since=since)
+    rows = graph.read(vq.VERDICTS_BY_INCIDENT, scope=scope, since=since)
     for row in rows:
         sc, inc = str(row["scope"]), str(row["incident_id"])
         if (sc, inc) in exclude:

@@ -11,7 +11,7 @@ from rcagraph.graph import Query
 #: every incident with ranked hypotheses (optionally one scope, optionally started since a time),
 #: with the hypotheses that carry a verdict and the node each one blames
 VERDICTS_BY_INCIDENT = Query(
-    "engine.history.verdicts_by_incident",
+    "engine.verdicts.by_incident",
     """
 MATCH (i:Incident)
 WHERE ($scope IS NULL OR i.scope = $scope)

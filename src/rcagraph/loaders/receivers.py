@@ -1,10 +1,12 @@
-"""Ingest over HTTP: receivers hand their payloads to the bundle loaders (``rcagraph.loaders``).
+"""Ingest receivers: payloads of Alertmanager, CDEvents, LaunchDarkly and OTLP/HTTP JSON, and
+whole bundles as archives, loaded by the bundle loaders.
 
-A payload is written to a temporary file at the path the bundle contract gives its format
+A payload is written to a temporary directory at the path the bundle contract gives its format
 (``alerts/…json``, ``deployments.jsonl``, ``flags.jsonl``, ``logs/…jsonl``, ``traces/…jsonl``)
-and loaded by the loader whose pattern claims that path, so the HTTP receivers and
-``rcagraph load`` share one parser and one writer. The load finishes (in the graph) before the
-answer is sent: an accepted request is never lost.
+and loaded with :func:`rcagraph.loaders.bundle.load_file` by the loader that would claim that
+file in a bundle (:func:`~rcagraph.loaders.bundle.discover`), so the HTTP receivers and
+``rcagraph load`` share one parser, one writer and one loader matching. The load finishes (in
+the graph) before the call returns: an accepted payload is never lost.
 """
 
 from __future__ import annotations
@@ -16,45 +18,36 @@ import tempfile
 import uuid
 import zipfile
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Literal
 
 from rcagraph.errors import BundleError, ConfigurationError, InputError
+from rcagraph.graph import Graph
 from rcagraph.ids import DEFAULT_SCOPE
+from rcagraph.loaders.base import FileLoader, LoadOptions, LoadReport
+from rcagraph.loaders.bundle import discover, load_bundle, load_context, load_file
+from rcagraph.loaders.registry import default_loaders
 
-if TYPE_CHECKING:
-    from rcagraph.core import RcaGraph
-    from rcagraph.loaders.base import FileLoader, LoadReport
-
-
-def _report_json(report: LoadReport) -> dict[str, Any]:
-    d = report.to_dict()
-    d.pop("quarantine_path", None)
-    d.pop("bundle", None)
-    d["rejections"] = d["rejections"][:20]
-    return d
+#: the receivers' payload formats
+Receiver = Literal["alertmanager", "cdevents", "launchdarkly", "otlp_logs", "otlp_traces"]
 
 
-class IngestService:
-    def __init__(self, rca: RcaGraph) -> None:
-        self.rca = rca
+class Receivers:
+    """Loads receivers' payloads and bundle archives into the graph."""
 
-    def _loader_for(self, rel: str) -> FileLoader:
-        from rcagraph.loaders.registry import default_loaders
+    def __init__(
+        self, graph: Graph, options: LoadOptions, loaders: list[FileLoader] | None = None
+    ) -> None:
+        self.graph = graph
+        self.options = options
+        self.loaders = loaders
 
-        for loader in default_loaders():
-            if any(PurePosixPath(rel).match(p) for p in loader.patterns):
-                return loader
-        raise ConfigurationError(f"no loader reads {rel!r} yet")
-
-    def load_file(self, rel: str, data: bytes, scope: str = DEFAULT_SCOPE) -> dict[str, Any]:
+    def load_payload(self, rel: str, data: bytes, scope: str = DEFAULT_SCOPE) -> LoadReport:
         """Load one payload as the bundle file ``rel``; returns the load report.
 
-        Raises InputError when every record was rejected.
+        Raises InputError when every record was rejected, ConfigurationError when no loader
+        reads such a file.
         """
-        from rcagraph.loaders.base import LoadContext, LoadReport
-
-        loader = self._loader_for(rel)
         started = datetime.now(UTC)
         report = LoadReport(scope=scope, bundle="receiver", started_at=started)
         with tempfile.TemporaryDirectory(prefix="rcagraph-ingest-") as tmp:
@@ -62,16 +55,13 @@ class IngestService:
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-            ctx = LoadContext(
-                graph=self.rca.graph,
-                scope=scope,
-                bundle_dir=root,
-                data_dir=self.rca.settings.raw_data_dir,
-                ingested_at=started,
-                report=report,
-                batch_size=self.rca.settings.batch_size,
+            plan, _ = discover(
+                root, self.loaders if self.loaders is not None else default_loaders()
             )
-            loader.load(path, ctx)
+            loader = next((loader for loader, p in plan if p == path), None)
+            if loader is None:
+                raise ConfigurationError(f"no loader reads {rel!r} yet")
+            load_file(loader, path, load_context(self.graph, self.options, scope, root, report))
         report.finished_at = datetime.now(UTC)
         counts = report.kinds.values()
         accepted = sum(c.loaded + c.merged for c in counts)
@@ -82,10 +72,10 @@ class IngestService:
                 pointer=first.pointer,
                 field=first.field,
             )
-        return _report_json(report)
+        return report
 
-    def receive_json(self, kind: str, payload: Any, scope: str = DEFAULT_SCOPE) -> dict[str, Any]:
-        """A receiver's parsed JSON payload → the bundle file of its format."""
+    def receive_json(self, kind: Receiver, payload: Any, scope: str = DEFAULT_SCOPE) -> LoadReport:
+        """A receiver's parsed JSON payload → the bundle file of its format, loaded."""
         name = f"{kind}-{uuid.uuid4().hex[:12]}"
         if kind == "alertmanager":
             rel, data = f"alerts/{name}.json", json.dumps(payload)
@@ -99,14 +89,12 @@ class IngestService:
             rel, data = f"logs/{name}.jsonl", json.dumps(payload) + "\n"
         elif kind == "otlp_traces":
             rel, data = f"traces/{name}.jsonl", json.dumps(payload) + "\n"
-        else:  # pragma: no cover - the routers name the kinds
+        else:  # pragma: no cover - the type names the kinds
             raise InputError(f"unknown receiver {kind!r}")
-        return self.load_file(rel, data.encode(), scope)
+        return self.load_payload(rel, data.encode(), scope)
 
-    def load_archive(self, data: bytes, scope: str | None = None) -> dict[str, Any]:
+    def load_archive(self, data: bytes, scope: str | None = None) -> LoadReport:
         """An incident bundle as a .tar, .tar.gz or .zip archive."""
-        from rcagraph.loaders.bundle import load_bundle
-
         with tempfile.TemporaryDirectory(prefix="rcagraph-bundle-") as tmp:
             root = Path(tmp)
             _extract(data, root)
@@ -114,10 +102,15 @@ class IngestService:
             if not candidates:
                 raise BundleError("the archive holds no incident.json", file="incident.json")
             bundle = min(candidates, key=lambda p: len(p.parts))
-            report = load_bundle(
-                self.rca, bundle, scope=scope, progress=False, report_dir=root / "_report"
+            return load_bundle(
+                self.graph,
+                bundle,
+                self.options,
+                scope=scope,
+                progress=False,
+                report_dir=root / "_report",
+                loaders=self.loaders,
             )
-            return _report_json(report)
 
 
 def _extract(data: bytes, root: Path) -> None:
