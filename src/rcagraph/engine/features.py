@@ -51,7 +51,7 @@ import networkx as nx
 
 from rcagraph.engine.result import Evidence
 from rcagraph.engine.view import CauseKind, ChangeEvent, IncidentView, SignalEvent, cause_kind
-from rcagraph.loaders.metrics import signal_of
+from rcagraph.schema.signals import signal_of
 
 #: every feature, in the order the learned ranker uses, with its meaning
 FEATURES: dict[str, str] = {
