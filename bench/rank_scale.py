@@ -56,6 +56,7 @@ from rcagraph.engine.scorer import DefaultScorer
 from rcagraph.engine.service import rank_incident
 from rcagraph.graph import Graph, Query
 from rcagraph.ids import uid
+from rcagraph.schema.signals import signal_of
 from rcagraph.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,7 +249,8 @@ class Planted:
     started_at: str
 
 
-_METRICS = (("latency_p95", "latency"), ("error_ratio", "errors"), ("requests", "saturation"))
+#: (metric, its signal class as the metrics loader stores it on an anomaly)
+_METRICS = tuple((m, signal_of(m)) for m in ("latency_p95", "error_ratio", "requests"))
 _ALERTS = ("HighLatency", "HighErrorRate", "PodRestarts", "SaturationHigh")
 
 
