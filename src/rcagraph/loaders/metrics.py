@@ -29,7 +29,7 @@ import numpy as np
 from rcagraph.ids import uid
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts
-from rcagraph.loaders.logs import dt_to_ns, ns_to_dt
+from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
 from rcagraph.loaders.otlp import SERVICE_LABELS
 from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, make_ref, raw_path
 from rcagraph.loaders.records import Where
