@@ -30,9 +30,10 @@ from bench.rank_scale_queries import (
     W_SERVICE,
     W_USES,
 )
-from rcagraph import __version__
+from rcagraph.__version__ import __version__
 from rcagraph.graph import Graph
 from rcagraph.ids import uid
+from rcagraph.schema.signals import signal_of
 
 SOURCE = "bench.rank_scale"
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
@@ -118,7 +119,8 @@ class Planted:
     started_at: str
 
 
-_METRICS = (("latency_p95", "latency"), ("error_ratio", "errors"), ("requests", "saturation"))
+#: (metric, its signal class as the metrics loader stores it on an anomaly)
+_METRICS = tuple((m, signal_of(m)) for m in ("latency_p95", "error_ratio", "requests"))
 _ALERTS = ("HighLatency", "HighErrorRate", "PodRestarts", "SaturationHigh")
 
 

@@ -7,11 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from rcagraph.schema.signals import Signal
+
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][\w.:/@-]*$")]
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
 Scope = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w.:@-]+$")]
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
-Signal = Literal["latency", "errors", "availability", "saturation", "other"]
 IncidentStatus = Literal["open", "mitigated", "resolved"]
 ActionStatus = Literal["open", "in_progress", "done", "verified", "reopened", "cancelled"]
 RoleName = Literal["viewer", "responder", "reviewer", "admin"]

@@ -33,16 +33,18 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from rcagraph.engine.base import Ranker, Truth
-from rcagraph.engine.features import FEATURE_NAMES, CandidateFeatures, Priors, build_candidates
-from rcagraph.engine.persist import load_model, save_model
-from rcagraph.engine.result import Ranking
-from rcagraph.engine.scorer import (
-    ScorerConfig,
-    default_score,
+from rcagraph.engine.candidates import to_candidates
+from rcagraph.engine.features import (
+    FEATURE_NAMES,
+    CandidateFeatures,
+    Priors,
+    build_candidates,
     labelled_candidates,
     learn_priors,
-    to_candidates,
 )
+from rcagraph.engine.persist import load_model, save_model
+from rcagraph.engine.result import Ranking
+from rcagraph.engine.scorer import ScorerConfig, default_score
 from rcagraph.engine.view import IncidentView
 from rcagraph.errors import ModelError, NotFittedError
 

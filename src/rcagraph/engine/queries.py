@@ -105,7 +105,7 @@ RETURN collect([
   CASE WHEN e:LogEvent
     THEN head([(e)-[:OF_TEMPLATE]->(t:LogTemplate {scope: $scope}) | t.severity])
   END,
-  e.end_at.epochSeconds, e.end_at.nanosecond
+  e.end_at.epochSeconds, e.end_at.nanosecond, e.signal
 ]) AS signals
 """,
 )

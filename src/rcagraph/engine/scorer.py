@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Self
@@ -31,15 +30,19 @@ from pydantic import BaseModel, Field
 from sklearn.isotonic import IsotonicRegression
 
 from rcagraph.engine.base import Truth
+from rcagraph.engine.candidates import to_candidates
 from rcagraph.engine.features import (
     FEATURE_NAMES,
     CandidateFeatures,
     FeatureConfig,
     Priors,
     build_candidates,
+    is_hit,
+    labelled_candidates,
+    learn_priors,
 )
 from rcagraph.engine.persist import load_model, save_model
-from rcagraph.engine.result import Candidate, Evidence, Ranking
+from rcagraph.engine.result import Ranking
 from rcagraph.engine.view import IncidentView
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -125,77 +128,6 @@ def softmax_confidence(scores: Sequence[float], temperature: float) -> list[floa
     return [s * e / z for s, e in zip(scores, ex, strict=True)]
 
 
-def to_candidates(
-    cands: Sequence[CandidateFeatures],
-    scores: Sequence[float],
-    confidences: Sequence[float],
-    max_candidates: int,
-    max_evidence: int,
-    tiebreak: Sequence[float] | None = None,
-) -> list[Candidate]:
-    """Order scored candidates best first (ties: higher ``tiebreak``, then changes first, then
-    by name) and package them."""
-    order = sorted(
-        range(len(cands)),
-        key=lambda i: (
-            -scores[i],
-            -(tiebreak[i] if tiebreak else 0.0),
-            -cands[i].features.get("is_change", 0.0),
-            cands[i].service or "",
-            cands[i].change_id or "",
-        ),
-    )[:max_candidates]
-    out = []
-    for i in order:
-        c = cands[i]
-        ev = sorted(c.evidence, key=lambda e: -e.weight)[:max_evidence]
-        out.append(
-            Candidate(
-                kind=c.kind,
-                service=c.service,
-                change_id=c.change_id,
-                score=float(scores[i]),
-                confidence=float(min(1.0, max(0.0, confidences[i]))),
-                path=c.path,
-                evidence=tuple(_weighted(e, scores[i]) for e in ev),
-                features=dict(c.features),
-                target_uid=c.target_uid,
-            )
-        )
-    return out
-
-
-def _weighted(e: Evidence, score: float) -> Evidence:
-    return replace(e, weight=round(float(e.weight) * score, 6))
-
-
-def labelled_candidates(
-    examples: Sequence[tuple[IncidentView, Truth]], fcfg: FeatureConfig, priors: Priors | None
-) -> list[tuple[IncidentView, Truth, list[CandidateFeatures], list[bool]]]:
-    out = []
-    for view, truth in examples:
-        cands = build_candidates(view, fcfg, priors)
-        hits = [_is_hit(truth, c) for c in cands]
-        out.append((view, truth, cands, hits))
-    return out
-
-
-def _is_hit(truth: Truth, c: CandidateFeatures) -> bool:
-    if truth.kind == "service":
-        return c.kind == "service" and c.service == truth.service
-    return c.change_id is not None and c.change_id == truth.change_id
-
-
-def learn_priors(
-    labelled: Sequence[tuple[IncidentView, Truth, list[CandidateFeatures], list[bool]]],
-) -> Priors:
-    priors = Priors()
-    for _, _, cands, hits in labelled:
-        for c, h in zip(cands, hits, strict=True):
-            priors.add(c.service, c.kind, h)
-    return priors
-
-
 class DefaultScorer:
     """The transparent default ranker (works untrained; ``fit`` adds priors and calibration)."""
 
@@ -220,7 +152,7 @@ class DefaultScorer:
             ranked = self._score(cands)
             for c, conf in zip(cands, ranked, strict=True):
                 xs.append(conf)
-                ys.append(float(_is_hit(truth, c)))
+                ys.append(float(is_hit(truth, c)))
         if len(set(ys)) == 2:
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
             iso.fit(np.asarray(xs), np.asarray(ys))

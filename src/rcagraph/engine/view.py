@@ -85,6 +85,9 @@ class SignalEvent:
     source_ref: str | None = None
     severity: str | None = None  # log level of a log signal's template (INFO, ERROR, ...)
     end_at: datetime | None = None  # a metric anomaly's last point (its episode's end)
+    #: a metric anomaly's signal class as the graph stores it (latency, errors, availability,
+    #: saturation, other; see :mod:`rcagraph.schema.signals`); None where it stores none
+    signal: str | None = None
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from rcagraph.forecast.modes import mode_key
 from rcagraph.ids import digest, uid
+from rcagraph.schema.signals import AVAILABILITY, ERRORS, LATENCY, OTHER, SATURATION
 
 CAUSE_KINDS: tuple[str, ...] = ("deploy", "flag", "config", "infra", "service")
 
@@ -241,13 +242,17 @@ def history_rows(history: History, *, source: str = "forecast.history") -> Histo
     return HistoryRows(comps, edges, changes, anomalies, alerts, incidents, log_incidents)
 
 
+#: the signal class of each metric the history generator draws (any other metric: other)
+_METRIC_SIGNALS: dict[str, str] = {
+    "latency": LATENCY,
+    "error_ratio": ERRORS,
+    "availability": AVAILABILITY,
+    "saturation": SATURATION,
+}
+
+
 def _signal_of(metric: str) -> str:
-    return {
-        "latency": "latency",
-        "error_ratio": "errors",
-        "availability": "availability",
-        "saturation": "saturation",
-    }.get(metric, "other")
+    return _METRIC_SIGNALS.get(metric, OTHER)
 
 
 def hours_between(a: datetime, b: datetime) -> float:

@@ -16,10 +16,10 @@ from rcagraph.ids import uid
 from rcagraph.loaders import queries as q
 from rcagraph.loaders.base import LoadContext, Rejection
 from rcagraph.loaders.records import Record, RecordError, Timestamp, read_json_document, validate
+from rcagraph.schema.signals import Signal
 
 INCIDENT_FILE = "incident.json"
 
-Signal = Literal["latency", "errors", "availability", "saturation", "other"]
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 
 

@@ -16,10 +16,8 @@ others, sorted, as ``k=v;k=v``.
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import math
-import re
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,49 +29,16 @@ import numpy as np
 from rcagraph.ids import uid
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts
-from rcagraph.loaders.logs import dt_to_ns, ns_to_dt
+from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
 from rcagraph.loaders.otlp import SERVICE_LABELS
 from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, make_ref, raw_path
 from rcagraph.loaders.records import Where
 from rcagraph.loaders.signal_queries import ANOMALIES
 from rcagraph.loaders.timeparse import parse_rfc3339_or_epoch_s
+from rcagraph.schema.signals import signal_of
 
 KIND = "metrics"
 REQUIRED_COLUMNS: tuple[str, ...] = ("timestamp", "service", "metric", "value")
-
-_SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("errors", re.compile(r"error|err_|5xx|fail|fault|exception|reject", re.IGNORECASE)),
-    (
-        "availability",
-        re.compile(r"availab|uptime|success_rate|health|^up$|_up$|reachab", re.IGNORECASE),
-    ),
-    (
-        "latency",
-        re.compile(
-            r"latency|duration|response_time|resp_time|_ms$|_seconds|p50|p90|p95|p99|rtt|"
-            r"^rt$|_rt$|elapsed",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "saturation",
-        re.compile(
-            r"cpu|mem|memory|heap|disk|saturation|utili[sz]ation|queue|load|thread|"
-            r"connections|pool|gc_|iops|throttl|fd_|open_files|swap",
-            re.IGNORECASE,
-        ),
-    ),
-)
-
-
-@functools.lru_cache(maxsize=4096)
-def signal_of(metric: str) -> str:
-    """The contract's signal class of a metric name: latency, errors, availability, saturation,
-    other (first matching pattern: errors, availability, latency, saturation)."""
-    for signal, pattern in _SIGNALS:
-        if pattern.search(metric):
-            return signal
-    return "other"
 
 
 def _fmt(value: float, metric: str) -> str:

@@ -35,7 +35,7 @@ from rcagraph.ids import uid
 from rcagraph.loaders import otlp
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.detect import DetectConfig, detect_shifts
-from rcagraph.loaders.logs import MINUTE_NS, _ns, ns_to_dt
+from rcagraph.loaders.epoch_ns import MINUTE_NS, ns_to_dt, parse_epoch_ns
 from rcagraph.loaders.metrics import anomaly_props
 from rcagraph.loaders.rawstore import EDGE_SERIES_SCHEMA, ParquetSink, make_ref, raw_path
 from rcagraph.loaders.records import Where, iter_jsonl
@@ -116,11 +116,11 @@ def _span(span: Any, service: str, where: Where) -> Span | Rejection:
     if not span_id:
         return where.reject(KIND, "span has no spanId", field="spanId")
     try:
-        start = _ns(otlp.get(span, "startTimeUnixNano"))
+        start = parse_epoch_ns(otlp.get(span, "startTimeUnixNano"))
     except ValueError as exc:
         return where.reject(KIND, str(exc), field="startTimeUnixNano")
     try:
-        end = _ns(otlp.get(span, "endTimeUnixNano"))
+        end = parse_epoch_ns(otlp.get(span, "endTimeUnixNano"))
     except ValueError as exc:
         return where.reject(KIND, str(exc), field="endTimeUnixNano")
     if end < start:

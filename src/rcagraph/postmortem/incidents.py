@@ -13,9 +13,9 @@ from rcagraph.ids import DEFAULT_SCOPE, uid
 from rcagraph.postmortem.audit import AuditTrail
 from rcagraph.postmortem.common import Actor, native, provenance, require_aware, utcnow
 from rcagraph.postmortem.policy import SEVERITIES
+from rcagraph.schema.signals import SIGNALS
 
 STATUSES: tuple[str, ...] = ("open", "mitigated", "resolved")
-SIGNALS: tuple[str, ...] = ("latency", "errors", "availability", "saturation", "other")
 TIME_FIELDS: tuple[str, ...] = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
 

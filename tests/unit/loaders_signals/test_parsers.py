@@ -19,9 +19,10 @@ from rcagraph.loaders.logs import (
     new_templates,
     parse_log_value,
 )
-from rcagraph.loaders.metrics import iter_csv, iter_prometheus, parse_labels, signal_of
+from rcagraph.loaders.metrics import iter_csv, iter_prometheus, parse_labels
 from rcagraph.loaders.records import Where
 from rcagraph.loaders.traces import CallGraph, parse_trace_value, quantile
+from rcagraph.schema.signals import signal_of
 from tests.unit.loaders_signals import samples
 
 json_values = st.recursive(

@@ -1,0 +1,140 @@
+"""The features of a component around its onset: position on the symptom paths, size, onset
+order and propagation (shared by change candidates, placed on a component, and component
+candidates)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from rcagraph.engine.features.classify import is_failure_signal, is_traffic_signal
+from rcagraph.engine.features.view_graph import ViewGraph
+from rcagraph.engine.result import Evidence
+
+
+def exp_decay(delta: timedelta, tau: timedelta) -> float:
+    return math.exp(-max(0.0, delta.total_seconds()) / tau.total_seconds())
+
+
+def clock_time(at: datetime) -> str:
+    return at.strftime("%H:%M:%S")
+
+
+def _root_support(f: Mapping[str, float]) -> float:
+    return f["root_onset"] * f["deepest"] * f["reaches_symptom"]
+
+
+def component_features(
+    vg: ViewGraph, n: str, after: datetime | None
+) -> tuple[dict[str, float], list[Evidence], tuple[str, ...]]:
+    """Features of component ``n`` around its onset: the first anomaly/log signal after
+    ``after`` (a change's time, minus the skew tolerance) or, for ``after`` None, the
+    component's onset for this incident."""
+    cfg = vg.cfg
+    f: dict[str, float] = {}
+    ev: list[Evidence] = []
+    path = vg.path_to(n)
+    on_path = bool(path)
+    f["on_path"] = float(on_path)
+    f["is_symptom"] = float(n in vg.symptoms)
+    f["path_len"] = 1.0 / len(path) if on_path else 0.0
+    f["path_weight"] = vg.path_weight(n)
+    f["coverage"] = vg.coverage(n)
+    lo = (after - cfg.skew) if after is not None else vg.onset - cfg.horizon
+    first = vg.first_strong(n, lo)
+    t0 = first.at if first is not None else None
+    end = vg.view.window_end + timedelta(seconds=1)
+    f["anomalous"] = float(t0 is not None)
+    f["alert_only"] = float(t0 is None and vg.count_all(n, lo, end) > 0)
+    if t0 is not None:
+        hi = t0 + cfg.follow_window
+        episode = [s for s in vg.signals.get(n, []) if t0 <= s.at <= hi]
+    else:
+        episode = [s for s in vg.signals.get(n, []) if s.at >= lo]
+    strong = [s for s in episode if is_failure_signal(s)]
+    mags = [
+        abs(s.magnitude) for s in strong if s.magnitude is not None and not is_traffic_signal(s)
+    ]
+    f["magnitude"] = math.tanh(max(mags) / 10.0) if mags else (0.3 if strong else 0.0)
+    top = vg.max_magnitude()
+    f["relative_magnitude"] = math.log1p(max(mags)) / math.log1p(top) if mags and top > 0 else 0.0
+    f["loudness"] = min(1.0, math.log1p(len(episode)) / math.log1p(20))
+    if t0 is not None and not on_path:
+        # off every symptom path: it cannot explain the symptom, so the onset-order walks
+        # (the costly part, on a large graph most anomalous components) are skipped
+        f["root_onset"] = 0.0
+        f["callers_follow"] = 0.0
+        f["deepest"] = 0.0
+        f["sustained"] = vg.sustained(n, t0)
+    elif t0 is not None:
+        # onset order: a direct dependency that turned bad just before suggests n is a victim
+        earlier = vg.earlier_deps(n, t0)
+        f["root_onset"] = 0.0 if earlier else 1.0
+        f["victim"] = float(bool(earlier))
+        f["deepest"] = float(not vg.busy_deps(n, t0))
+        f["reaches_symptom"] = vg.episode_reaches_symptom(n, t0)
+        f["leads_symptom"] = vg.leads_symptom(n, t0)
+        tp = vg.strongest_at(n, t0, vg.onset + cfg.propagation) if after is None else None
+        if tp is not None and tp != t0:
+            # a weak first anomaly (a small level offset) may precede the component's own
+            # strong one: judge the onset order at the strongest one too, keep the better
+            earlier_p = vg.earlier_deps(n, tp)
+            alt = {
+                "root_onset": 0.0 if earlier_p else 1.0,
+                "victim": float(bool(earlier_p)),
+                "deepest": float(not vg.busy_deps(n, tp)),
+                "reaches_symptom": vg.episode_reaches_symptom(n, tp),
+            }
+            if _root_support(alt) > _root_support(f):
+                f.update(alt)
+        f["sustained"] = vg.sustained(n, t0)
+        callers = vg.caller_onsets(n, t0)
+        follow = [a for a in callers if a >= t0 - cfg.order_tol]
+        f["callers_follow"] = len(follow) / len(callers) if callers else 0.5
+        if f["root_onset"] and callers:
+            ev.append(
+                Evidence(
+                    kind="onset_order",
+                    service=n,
+                    at=t0,
+                    summary=f"{n} turned anomalous at {clock_time(t0)}, before its dependencies; "
+                    f"{len(follow)}/{len(callers)} anomalous callers followed "
+                    f"(first at {clock_time(min(callers))})",
+                    source=first.source if first else None,
+                    source_ref=first.source_ref if first else None,
+                    weight=f["root_onset"],
+                    event_uid=first.uid if first else None,
+                )
+            )
+    else:
+        f["root_onset"] = 0.0
+        f["callers_follow"] = 0.0
+        f["deepest"] = 0.0
+    for s in (strong or episode)[:3]:
+        ev.append(
+            Evidence(
+                kind=s.kind,
+                service=s.service,
+                at=s.at,
+                summary=s.summary or f"{s.kind} on {s.service}",
+                source=s.source,
+                source_ref=s.source_ref,
+                weight=f["magnitude"],
+                event_uid=s.uid,
+            )
+        )
+    if on_path:
+        comp = vg.view.components.get(n)
+        ev.append(
+            Evidence(
+                kind="path",
+                service=n,
+                at=None,
+                summary=f"{' → '.join(path)} ({len(path) - 1} hops); "
+                f"{f['coverage']:.0%} of the symptom services depend on {n}",
+                weight=f["path_len"],
+                event_uid=comp.uid if comp else None,
+            )
+        )
+    return f, ev, path

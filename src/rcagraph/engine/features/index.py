@@ -1,0 +1,194 @@
+"""The index of one view's dependency structure and signals, computed once.
+
+A networkx digraph with edges from the dependent to what it needs (walking *out* of a symptom
+walks towards its causes), with each edge's share of its caller's traffic; the shortest
+dependency paths from every symptom (one BFS / Dijkstra per symptom); direct dependencies and
+callers, looking through components without signals; and every component's signals in time
+order, failure signals (:func:`~rcagraph.engine.features.classify.is_failure_signal`) apart, so
+lookups are bisections. The timing that rests on it (onset order, propagation) is
+:class:`~rcagraph.engine.features.view_graph.ViewGraph`.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections import defaultdict, deque
+from datetime import datetime
+
+import networkx as nx
+
+from rcagraph.engine.features.classify import is_failure_signal, is_traffic_signal
+from rcagraph.engine.features.config import FeatureConfig
+from rcagraph.engine.view import IncidentView, SignalEvent
+
+
+class ViewIndex:
+    """The dependency structure of one view and its signals indexed by component.
+
+    Signals are indexed by component once, in time order; direct dependencies and callers are
+    found on demand and kept; symptom paths come from one BFS / Dijkstra per symptom.
+    """
+
+    def __init__(self, view: IncidentView, cfg: FeatureConfig) -> None:
+        self.view = view
+        self.cfg = cfg
+        g: nx.DiGraph = nx.DiGraph()
+        g.add_nodes_from(view.components)
+        for e in view.edges:
+            if e.src == e.dst:
+                continue
+            w = e.weight if e.weight is not None and e.weight > 0 else 1.0
+            if g.has_edge(e.src, e.dst):
+                g[e.src][e.dst]["w"] = max(g[e.src][e.dst]["w"], w)
+            else:
+                g.add_edge(e.src, e.dst, w=w)
+        for n in g.nodes:  # edge share: weight over the node's total outgoing weight
+            total = sum(d["w"] for _, _, d in g.out_edges(n, data=True))
+            for _, _, d in g.out_edges(n, data=True):
+                d["share"] = d["w"] / total if total else 0.0
+                d["cost"] = -math.log(max(d["share"], 1e-9))
+        self.g = g
+        self.symptoms = list(
+            dict.fromkeys(s.service for s in view.incident.symptoms if s.service in g)
+        )
+        self.onset = view.incident.started_at
+        # shortest hop paths from each symptom (dependency direction): one BFS per symptom
+        self.paths: dict[str, dict[str, list[str]]] = {
+            s: nx.single_source_shortest_path(g, s) for s in self.symptoms
+        }
+        self.best_share: dict[str, dict[str, float]] = {}
+        for s in self.symptoms:
+            dist = nx.single_source_dijkstra_path_length(g, s, weight="cost")
+            self.best_share[s] = {n: math.exp(-c) for n, c in dist.items()}
+        # signals indexed by component once, in time order; strong (anomaly/log) times apart
+        self.signals: dict[str, list[SignalEvent]] = defaultdict(list)
+        for sig in sorted(view.signals, key=lambda x: (x.at, x.uid)):
+            self.signals[sig.service].append(sig)
+        self._strong: dict[str, list[SignalEvent]] = {}
+        self._strong_at: dict[str, list[datetime]] = {}
+        self._all_at: dict[str, list[datetime]] = {}
+        self._health_at: dict[str, list[datetime]] = {}
+        for n, sigs in self.signals.items():
+            strong = [s for s in sigs if is_failure_signal(s)]
+            self._strong[n] = strong
+            self._strong_at[n] = [s.at for s in strong]
+            self._health_at[n] = [s.at for s in strong if not is_traffic_signal(s)]
+            self._all_at[n] = [s.at for s in sigs]
+        self._declare_symptoms(view)
+        self._deps: dict[str, tuple[str, ...]] = {}
+        self._callers: dict[str, tuple[str, ...]] = {}
+        self._hops: dict[tuple[str, str], int] = {}
+        self._path_to: dict[str, tuple[str, ...]] | None = None
+        self._path_weight: dict[str, float] | None = None
+
+    def _declare_symptoms(self, view: IncidentView) -> None:
+        """The incident declares its symptoms failing at its onset: a symptom without a
+        detected failure signal within one propagation delay of the onset (its metric's
+        deviation was too small for the detector, or it has no metrics) gets a declared one
+        there, so anomalies can still be traced up to it. The declared signal only takes part
+        in onset order and propagation; it is not a signal of the view (it makes no candidate
+        and no evidence)."""
+        lo, hi = self.onset - self.cfg.propagation, self.onset + self.cfg.propagation
+        for sym in self.symptoms:
+            times = self._strong_at.get(sym, [])
+            if bisect_right(times, hi) > bisect_left(times, lo):
+                continue
+            declared = SignalEvent(
+                uid=f"declared:{view.incident.id}:{sym}",
+                kind="metric_anomaly",
+                service=sym,
+                at=self.onset,
+                summary=f"{sym}: symptom declared by incident {view.incident.id}",
+            )
+            strong = [*self._strong.get(sym, []), declared]
+            strong.sort(key=lambda x: (x.at, x.uid))
+            self._strong[sym] = strong
+            self._strong_at[sym] = [x.at for x in strong]
+            self._health_at[sym] = [x.at for x in strong if not is_traffic_signal(x)]
+
+    # -- structure --------------------------------------------------------------------------
+
+    def _observed_neighbours(self, n: str, *, down: bool) -> tuple[str, ...]:
+        """Direct dependencies (``down``) or callers of ``n``; a neighbour without any anomaly or
+        log signal (no metrics, or alerts only) is looked through, at most two hops further."""
+        if n not in self.g:
+            return ()
+        step = self.g.successors if down else self.g.predecessors
+        out: dict[str, None] = {}
+        frontier = deque((m, 0) for m in step(n))
+        seen = {n}
+        while frontier:  # breadth first: the fewest hops to each observed neighbour
+            m, extra = frontier.popleft()
+            if m in seen:
+                continue
+            seen.add(m)
+            if self._strong_at.get(m) or extra >= 2:
+                out[m] = None
+                self._hops[(m, n) if down else (n, m)] = extra + 1
+            else:
+                frontier.extend((k, extra + 1) for k in step(m))
+        return tuple(out)
+
+    def hops(self, dep: str, caller: str) -> int:
+        """Dependency hops from ``caller`` to its observed neighbour ``dep`` (1 when direct;
+        more when components without signals were looked through)."""
+        return self._hops.get((dep, caller), 1)
+
+    def deps(self, n: str) -> tuple[str, ...]:
+        if n not in self._deps:
+            self._deps[n] = self._observed_neighbours(n, down=True)
+        return self._deps[n]
+
+    def callers(self, n: str) -> tuple[str, ...]:
+        if n not in self._callers:
+            self._callers[n] = self._observed_neighbours(n, down=False)
+        return self._callers[n]
+
+    def path_to(self, n: str) -> tuple[str, ...]:
+        """The shortest dependency path from a symptom to ``n`` (empty: off every path)."""
+        if self._path_to is None:
+            best: dict[str, list[str]] = {}
+            for s in self.symptoms:
+                for m, p in self.paths[s].items():
+                    if m not in best or len(p) < len(best[m]):
+                        best[m] = p
+            self._path_to = {m: tuple(p) for m, p in best.items()}
+        return self._path_to.get(n, ())
+
+    def path_weight(self, n: str) -> float:
+        if self._path_weight is None:
+            pw: dict[str, float] = {}
+            for s in self.symptoms:
+                for m, w in self.best_share[s].items():
+                    pw[m] = max(pw.get(m, 0.0), w)
+            self._path_weight = pw
+        return self._path_weight.get(n, 0.0)
+
+    def coverage(self, n: str) -> float:
+        if not self.symptoms:
+            return 0.0
+        return sum(1 for s in self.symptoms if n in self.paths[s]) / len(self.symptoms)
+
+    # -- signal lookups -----------------------------------------------------------------------
+
+    def first_strong(self, n: str, lo: datetime) -> SignalEvent | None:
+        """The component's first anomaly or log signal at or after ``lo``."""
+        times = self._strong_at.get(n)
+        if not times:
+            return None
+        i = bisect_left(times, lo)
+        return self._strong[n][i] if i < len(times) else None
+
+    def count_strong(self, n: str, lo: datetime, hi: datetime) -> int:
+        """Anomaly/log signals of ``n`` in ``[lo, hi)``."""
+        times = self._strong_at.get(n, [])
+        return bisect_left(times, hi) - bisect_left(times, lo)
+
+    def count_all(self, n: str, lo: datetime, hi: datetime) -> int:
+        times = self._all_at.get(n, [])
+        return bisect_left(times, hi) - bisect_left(times, lo)
+
+    def observed(self, n: str) -> bool:
+        """Whether the component has any anomaly or log signal in the view."""
+        return bool(self._strong_at.get(n))
