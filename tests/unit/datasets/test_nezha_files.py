@@ -18,11 +18,14 @@ from rcagraph.loaders.records import Where
 from rcagraph.loaders.timeparse import parse_rfc3339
 from rcagraph.loaders.traces import Span, parse_trace_value
 
-SERVICE = st.from_regex(r"[a-z][a-z0-9]{0,10}(-[a-z][a-z0-9]{0,6}){0,2}", fullmatch=True)
-HASH = st.from_regex(r"[0-9a-z]{6,10}", fullmatch=True)
-SUFFIX = st.from_regex(r"[0-9a-z]{5}", fullmatch=True)
-HEX32 = st.from_regex(r"[0-9a-f]{32}", fullmatch=True)
-HEX16 = st.from_regex(r"[0-9a-f]{16}", fullmatch=True)
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+ALNUM = LOWER + "0123456789"
+WORD = st.tuples(st.sampled_from(LOWER), st.text(ALNUM, max_size=8)).map("".join)
+SERVICE = st.lists(WORD, min_size=1, max_size=3).map("-".join)
+HASH = st.text(ALNUM, min_size=6, max_size=10)
+SUFFIX = st.text(ALNUM, min_size=5, max_size=5)
+HEX32 = st.integers(0, 2**128 - 1).map(lambda i: f"{i:032x}")
+HEX16 = st.integers(0, 2**64 - 1).map(lambda i: f"{i:016x}")
 T0 = datetime(2022, 8, 22, 3, 51, 19, tzinfo=UTC).timestamp()
 
 
@@ -89,11 +92,13 @@ def test_iso_is_rfc3339_utc_to_the_millisecond(epoch: float) -> None:
     assert abs(back - epoch) <= 0.0005 + 1e-6
 
 
-WORD = st.from_regex(r"[A-Z][a-z]{1,6}", fullmatch=True)
+CAMEL = st.tuples(st.sampled_from(LOWER.upper()), st.text(LOWER, min_size=1, max_size=6)).map(
+    "".join
+)
 UNIT = st.sampled_from([("s", "seconds"), ("%", "percent"), ("m", "millicores"), ("Mi", "mib")])
 
 
-@given(st.lists(WORD, min_size=1, max_size=4), st.none() | UNIT)
+@given(st.lists(CAMEL, min_size=1, max_size=4), st.none() | UNIT)
 def test_metric_names_are_snake_case_with_the_unit(
     words: list[str], unit: tuple[str, str] | None
 ) -> None:
