@@ -19,7 +19,6 @@ from rcagraph.engine.extract import extract_view
 from rcagraph.engine.scorer import DefaultScorer
 from rcagraph.graph import Query
 from rcagraph.ids import bundle_scope
-from rcagraph.loaders.bundle import load_bundle
 
 REAL = Path(os.environ.get("RCAGRAPH_NEZHA_OB", "/work/data/nezha-ob"))
 DATE = "2022-08-22"
@@ -294,7 +293,7 @@ def test_converted_bundles_load_without_a_rejection(rca: RcaGraph, tmp_path: Pat
     for bundle in bundles:
         incident = json.loads((bundle / "incident.json").read_text())
         scope = bundle_scope(incident["id"])
-        report = load_bundle(rca, bundle, scope=scope, report_dir=tmp_path / "r", progress=False)
+        report = rca.load_bundle(bundle, scope=scope, report_dir=tmp_path / "r", progress=False)
         assert report.rejections == [] and report.unknown_files == []
     scope = bundle_scope(json.loads((bundles[0] / "incident.json").read_text())["id"])
     edges = {(r["caller"], r["callee"]): r["calls"] for r in rca.graph.read(EDGES, scope=scope)}
@@ -343,8 +342,8 @@ def test_the_real_online_boutique_cases_load_without_a_rejection(
     assert [b.name for b in bundles] == ["nezha-ob-2022-08-22-0353", "nezha-ob-2022-08-22-0402"]
     bundle = bundles[1]
     incident = json.loads((bundle / "incident.json").read_text())
-    report = load_bundle(
-        rca, bundle, scope=bundle_scope(incident["id"]), report_dir=tmp_path / "r", progress=False
+    report = rca.load_bundle(
+        bundle, scope=bundle_scope(incident["id"]), report_dir=tmp_path / "r", progress=False
     )
     assert report.rejections == [] and report.unknown_files == []
     assert report.kinds["metrics"].loaded > 0
