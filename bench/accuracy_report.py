@@ -17,7 +17,7 @@ from rcagraph.engine.view import IncidentView
 
 SECTION = "## Ranking accuracy"
 
-ENGINE = ("default", "default-fitted", "learned")
+ENGINE = ("default", "default-fitted", "learned", "learned-lodo")
 SCALE_NOTE = (
     "### Speed on a large graph",
     "",
@@ -218,7 +218,10 @@ def report_markdown(
     notes: Sequence[str],
     failures: Sequence[str],
     extra: Sequence[str],
+    real: Sequence[str] = (),
 ) -> str:
+    """The whole section: the real datasets first (``real``, rendered by the caller), then the
+    synthetic bundles, then ``extra`` and the notes."""
     reports = {name: evaluate(items) for name, items in results.items() if items}
     fault_of = {c.incident_id: c.fault for c in test_cases}
     by_system = {
@@ -236,6 +239,9 @@ def report_markdown(
         "",
         f"Command: `{command}` (Neo4j 5.26 managed server; "
         f"{platform.machine()}, 2 cores shared with other work).",
+        "",
+        *real,
+        "### Synthetic bundles",
         "",
         f"Synthetic bundles from `rcagraph.synthetic` (seed {args.seed}): {len(test_cases)} test "
         f"bundles ({args.per_system} per system: "
@@ -259,19 +265,19 @@ def report_markdown(
         "root's own alert missing half the time), clock skew between sources (up to ±60 s), "
         "a service without metrics.",
         "",
-        "### Overall",
+        "#### Overall",
         "",
         *overall_table(reports),
         "",
-        "### Per system (change AC@1 / AC@3 / MRR · service AC@1)",
+        "#### Per system (change AC@1 / AC@3 / MRR · service AC@1)",
         "",
         *grouped_table("system", by_system, names),
         "",
-        "### Per fault kind (change AC@1 / AC@3 / MRR · service AC@1)",
+        "#### Per fault kind (change AC@1 / AC@3 / MRR · service AC@1)",
         "",
         *grouped_table("fault", by_fault, names),
         "",
-        "### Targets (issue 4)",
+        "#### Targets (issue 4)",
         "",
         *target_lines(reports, best),
         "",
@@ -362,3 +368,31 @@ def petshop_summary(
 
 def cell_of(cells: dict[str, str], e: Evaluated) -> str:
     return cells.get(e.ranking.incident, "?")
+
+
+# -- real datasets (service level) ---------------------------------------------------------------
+
+
+def service_cell(o: GroupReport) -> tuple[int, str]:
+    """Service AC@1 / AC@3 / MRR."""
+    return o.service.n, f"{_f(o.service.ac1)} / {_f(o.service.ac3)} / {_f(o.service.mrr)}"
+
+
+def real_table(reports: dict[str, EvalReport], anchors: Sequence[tuple[str, str]]) -> list[str]:
+    """One row per ranker at service level (AC@1, AC@3, MRR, abstentions, and among top-1
+    answers with confidence ≥ 0.8 how many and the share right), then the published anchors
+    as ``(name, text)`` rows in the same table."""
+    lines = [
+        "| ranker | n | service AC@1 | AC@3 | Avg@5 | MRR | abstained "
+        "| top-1 conf ≥ 0.8: n, right |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, rep in reports.items():
+        o = rep.overall.service
+        n_conf, prec = rep.confident_service_top
+        lines.append(
+            f"| {name} | {o.n} | {_f(o.ac1)} | {_f(o.ac3)} | {_f(o.avg5)} | {_f(o.mrr)} | "
+            f"{rep.overall.abstained} | {n_conf}, {_f(prec)} |"
+        )
+    lines += [f"| {name} (published) | | {text} | | | | | |" for name, text in anchors]
+    return lines

@@ -117,6 +117,9 @@ class EvalReport:
     by_kind: dict[str, GroupReport] = field(default_factory=dict)
     #: among incidents whose top candidate has confidence >= 0.8: (count, share right)
     confident_top: tuple[int, float | None] = (0, None)
+    #: the same, right meaning the top candidate names the right service (datasets whose
+    #: truth is a component, or a change the bundle does not hold)
+    confident_service_top: tuple[int, float | None] = (0, None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,6 +129,7 @@ class EvalReport:
             "calibration": {
                 "top_conf_ge_0_8": self.confident_top[0],
                 "precision": self.confident_top[1],
+                "service_precision": self.confident_service_top[1],
             },
         }
 
@@ -169,9 +173,14 @@ def evaluate(rankings_with_truth: Iterable[Evaluated]) -> EvalReport:
         e for e in items if e.ranking.candidates and e.ranking.candidates[0].confidence >= 0.8
     ]
     right = sum(1 for e in confident if e.truth.change_hit(e.ranking.candidates[0]))
+    right_service = sum(1 for e in confident if e.truth.service_hit(e.ranking.candidates[0]))
     return EvalReport(
         overall=_group(items),
         by_system={k: _group(v) for k, v in by_system.items()},
         by_kind={k: _group(v) for k, v in by_kind.items()},
         confident_top=(len(confident), right / len(confident) if confident else None),
+        confident_service_top=(
+            len(confident),
+            right_service / len(confident) if confident else None,
+        ),
     )
