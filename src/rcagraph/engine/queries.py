@@ -81,7 +81,8 @@ ORDER BY c.at
 #: read_columns`); times as in :data:`CHANGES`. Columns: uid, kind, service, at_s, at_ns,
 #: summary, metric, direction, magnitude, source, source_ref, severity (the log level of a log
 #: event's template, None for anomalies and alerts), end_s, end_ns (a metric anomaly's last
-#: point, None for other signals).
+#: point, None for other signals), excess (a metric anomaly's robust z beyond its series'
+#: normal envelope, None where unknown).
 SIGNALS = Query(
     "engine.signals",
     """
@@ -105,7 +106,7 @@ RETURN collect([
   CASE WHEN e:LogEvent
     THEN head([(e)-[:OF_TEMPLATE]->(t:LogTemplate {scope: $scope}) | t.severity])
   END,
-  e.end_at.epochSeconds, e.end_at.nanosecond, e.signal
+  e.end_at.epochSeconds, e.end_at.nanosecond, e.signal, e.excess
 ]) AS signals
 """,
 )

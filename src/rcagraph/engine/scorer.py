@@ -72,6 +72,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "magnitude": 0.5,
     "relative_magnitude": 1.0,
     "loudness": 0.2,
+    # how far beyond its normal operation, and in the symptom's signal class (real telemetry:
+    # where onset order is not observable, rcagraph.engine.strength)
+    "dominance": 1.0,
+    "signal_match": 1.0,
     # change attributes
     "first_deploy": 0.3,
     "rollout_share": 0.2,

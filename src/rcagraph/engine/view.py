@@ -88,6 +88,8 @@ class SignalEvent:
     #: a metric anomaly's signal class as the graph stores it (latency, errors, availability,
     #: saturation, other; see :mod:`rcagraph.schema.signals`); None where it stores none
     signal: str | None = None
+    #: robust z beyond the series' normal envelope (None: unknown, e.g. no normal window)
+    excess: float | None = None
 
 
 @dataclass(slots=True)

@@ -36,7 +36,7 @@ Everything is deterministic: the same series gives the same shifts.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -60,7 +60,11 @@ class Shift:
     baseline: float  # baseline median
     value: float  # episode median (spikes: the peak value)
     peak_value: float
-    method: str  # "binseg_l2" or "robust_z_spike"
+    method: str  # "binseg_l2", "robust_z_spike", "short_window_z" or "normal_excursion"
+    #: robust z beyond the normal window's own envelope in the shift's direction (how much
+    #: further the series went than it ever did in normal operation); None without a normal
+    #: window (short series)
+    excess: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,9 @@ class DetectConfig:
     flat_rel_floor: float = 0.005  # relative scale floor when the baseline is perfectly flat
     short_min_points: int = 5  # shorter series yield nothing
     short_magnitude: float = 3.0  # robust z of a short series' episode (its own median)
+    #: an excursion (a run of points beyond the normal envelope) this far past the envelope
+    #: is reported even when it is too short for a change-point segment or a spike
+    excursion_excess: float = 4.0
 
 
 DEFAULT = DetectConfig()
@@ -90,10 +97,21 @@ def noise_scale(values: FloatArray) -> float:
     return _MAD_TO_SIGMA * mad / math.sqrt(2.0)
 
 
-def robust_baseline(values: FloatArray, config: DetectConfig = DEFAULT) -> tuple[float, float]:
-    """(median, robust scale) of the leading part of ``values``, with the floors described above."""
+def baseline_length(n: int, config: DetectConfig = DEFAULT, normal_n: int | None = None) -> int:
+    """Points of the baseline: the normal window when one of at least ``min_points`` is given,
+    else the leading ``baseline_frac`` of the series (at least ``min_segment`` points)."""
+    if normal_n is not None and config.min_points <= normal_n <= n:
+        return normal_n
+    return min(n, max(config.min_segment, int(n * config.baseline_frac)))
+
+
+def robust_baseline(
+    values: FloatArray, config: DetectConfig = DEFAULT, normal_n: int | None = None
+) -> tuple[float, float]:
+    """(median, robust scale) of the baseline part of ``values`` (:func:`baseline_length`),
+    with the floors described above."""
     n = values.size
-    lead_n = min(n, max(config.min_segment, int(n * config.baseline_frac)))
+    lead_n = baseline_length(n, config, normal_n)
     lead = values[:lead_n]
     median = float(np.median(lead))
     mad = float(np.median(np.abs(lead - median)))
@@ -173,8 +191,13 @@ def _breakpoints(x: FloatArray, scale: float, config: DetectConfig) -> list[int]
     return ends
 
 
-def detect_shifts(values: npt.ArrayLike, config: DetectConfig = DEFAULT) -> list[Shift]:
-    """Anomalies of one series (NaN/inf points are dropped; indices refer to the input)."""
+def detect_shifts(
+    values: npt.ArrayLike, config: DetectConfig = DEFAULT, normal_end: int | None = None
+) -> list[Shift]:
+    """Anomalies of one series (NaN/inf points are dropped; indices refer to the input).
+
+    ``normal_end``: the input points before this index are normal operation (the bundle's
+    incident had not begun); they are the baseline and give the normal envelope."""
     raw = np.asarray(values, dtype=np.float64).ravel()
     finite_idx = np.flatnonzero(np.isfinite(raw))
     x = raw[finite_idx]
@@ -183,11 +206,15 @@ def detect_shifts(values: npt.ArrayLike, config: DetectConfig = DEFAULT) -> list
         if n >= config.short_min_points:
             return short_window_shifts(x, finite_idx, config)
         return []
-    median, scale = robust_baseline(x, config)
+    normal_n = int(np.searchsorted(finite_idx, normal_end)) if normal_end is not None else None
+    lead_n = baseline_length(n, config, normal_n)
+    median, scale = robust_baseline(x, config, normal_n)
     with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give inf: extreme
         deviation = (x - median) / scale
     if not np.any(np.abs(deviation) >= config.min_magnitude):
         return []
+    lead = deviation[:lead_n]
+    envelope = {"up": max(0.0, float(lead.max())), "down": max(0.0, float(-lead.min()))}
 
     noise = max(noise_scale(x), 0.01 * abs(median), config.min_scale, 1e-9)
     ends = _breakpoints(x, noise, config)
@@ -262,8 +289,67 @@ def detect_shifts(values: npt.ArrayLike, config: DetectConfig = DEFAULT) -> list
             )
         )
         i = j + 1
+    if normal_n is not None and lead_n == normal_n:
+        shifts += _excursions(
+            x, finite_idx, deviation, covered, lead_n, envelope, median, scale, config
+        )
+    shifts = [_with_excess(s, envelope, median, scale) for s in shifts]
     shifts.sort(key=lambda s: (s.onset, s.method))
     return shifts
+
+
+def _with_excess(shift: Shift, envelope: dict[str, float], median: float, scale: float) -> Shift:
+    """The shift with its ``excess``: its robust z beyond the normal envelope (0 when within)."""
+    z = _z(shift.value, median, scale)
+    return replace(shift, excess=round(max(0.0, z - envelope[shift.direction]), 6))
+
+
+def _excursions(
+    x: FloatArray,
+    finite_idx: npt.NDArray[np.intp],
+    deviation: FloatArray,
+    covered: npt.NDArray[np.bool_],
+    start: int,
+    envelope: dict[str, float],
+    median: float,
+    scale: float,
+    config: DetectConfig,
+) -> list[Shift]:
+    """Runs of points after the normal window, not yet in a shift, that lie
+    ``excursion_excess`` robust z beyond the normal envelope in one direction: a fault that
+    lasts two samples of a coarse series (5 min) is too short for a change-point segment and,
+    on a series that never moved in normal operation, too small for a spike."""
+    beyond_up = deviation - envelope["up"] >= config.excursion_excess
+    beyond_down = -deviation - envelope["down"] >= config.excursion_excess
+    out: list[Shift] = []
+    i, n = start, x.size
+    while i < n:
+        up = bool(beyond_up[i])
+        if covered[i] or not (up or beyond_down[i]):
+            i += 1
+            continue
+        flags = beyond_up if up else beyond_down
+        j = i
+        while j + 1 < n and flags[j + 1] and not covered[j + 1]:
+            j += 1
+        run = np.abs(deviation[i : j + 1])
+        peak = i + int(np.argmax(run))
+        seg_median = float(np.median(x[i : j + 1]))
+        out.append(
+            Shift(
+                onset=int(finite_idx[i]),
+                peak=int(finite_idx[peak]),
+                end=int(finite_idx[j]),
+                direction="up" if up else "down",
+                magnitude=round(_z(seg_median, median, scale), 6),
+                baseline=median,
+                value=seg_median,
+                peak_value=float(x[peak]),
+                method="normal_excursion",
+            )
+        )
+        i = j + 1
+    return out
 
 
 def robust_rate_baseline(counts: FloatArray, config: DetectConfig = DEFAULT) -> tuple[float, float]:

@@ -47,7 +47,7 @@ FEATURES: dict[str, str] = {
     "unless a change explains its onset",
     "unobserved_proxy": "the changed component has no anomaly or log signal; its best direct "
     "caller stood in (discounted) for anomalous, anomaly_after_change, root_onset, deepest, "
-    "reaches_symptom and sustained",
+    "reaches_symptom, sustained, dominance and signal_match",
     "alert_after_change": "an alert fired on the changed component within 30 min after the "
     "change while it has no anomaly or log signal (its own monitoring saw the failure)",
     "sustained": "the component's failure persists: a log burst, an error-level new template, "
@@ -62,6 +62,11 @@ FEATURES: dict[str, str] = {
     "largest of any on-path component in the incident): which of several components that "
     "explain the symptom equally deviates most (does not saturate, unlike magnitude)",
     "loudness": "log-scaled number of signals on the component (capped at 1)",
+    "dominance": "log(1 + the component's largest health-anomaly z beyond its series' normal "
+    "envelope) over the same for the most deviating component of the view "
+    "(rcagraph.engine.strength)",
+    "signal_match": "the component fails (beyond its normal envelope) in the symptom's signal "
+    "class: errors/availability for an error symptom, latency or saturation for a latency one",
     "alert_only": "the component has alerts but no anomaly or log signal",
     "rollback": "the change is a rollback",
     "rollout_share": "share of traffic/instances the change reached (1 when unknown)",

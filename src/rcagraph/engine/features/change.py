@@ -62,6 +62,8 @@ def change_features(
                 f["deepest"] = d * root
                 f["reaches_symptom"] = d * reach
                 f["sustained"] = d * vg.sustained(caller, at)
+                f["dominance"] = d * vg.strength.dominance(caller)
+                f["signal_match"] = d * vg.strength.match(caller)
             # an alert on the component itself after the change: its own monitoring saw it
             alerts = vg.count_all(service, change.at - cfg.skew, change.at + cfg.follow_window)
             if alerts:

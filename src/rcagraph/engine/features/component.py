@@ -60,6 +60,8 @@ def component_features(
     top = vg.max_magnitude()
     f["relative_magnitude"] = math.log1p(max(mags)) / math.log1p(top) if mags and top > 0 else 0.0
     f["loudness"] = min(1.0, math.log1p(len(episode)) / math.log1p(20))
+    f["dominance"] = vg.strength.dominance(n)
+    f["signal_match"] = vg.strength.match(n)
     if t0 is not None and not on_path:
         # off every symptom path: it cannot explain the symptom, so the onset-order walks
         # (the costly part, on a large graph most anomalous components) are skipped
@@ -75,20 +77,31 @@ def component_features(
         f["deepest"] = float(not vg.busy_deps(n, t0))
         f["reaches_symptom"] = vg.episode_reaches_symptom(n, t0)
         f["leads_symptom"] = vg.leads_symptom(n, t0)
-        tp = vg.strongest_at(n, t0, vg.onset + cfg.propagation) if after is None else None
-        if tp is not None and tp != t0:
-            # a weak first anomaly (a small level offset) may precede the component's own
-            # strong one: judge the onset order at the strongest one too, keep the better
-            earlier_p = vg.earlier_deps(n, tp)
-            alt = {
-                "root_onset": 0.0 if earlier_p else 1.0,
-                "victim": float(bool(earlier_p)),
-                "deepest": float(not vg.busy_deps(n, tp)),
-                "reaches_symptom": vg.episode_reaches_symptom(n, tp),
-            }
-            if _root_support(alt) > _root_support(f):
-                f.update(alt)
         f["sustained"] = vg.sustained(n, t0)
+        if after is None:
+            # the first anomaly in the lookback may not be this incident's: a weak first one (a
+            # small level offset) may precede the component's own strong one, and on real
+            # telemetry an earlier, unrelated episode (a blip, a previous fault) may lie in
+            # the lookback. Judge the onset order also at the strongest anomaly and at the
+            # episode under way at the onset, and keep the best supported.
+            near = vg.first_strong(n, vg.onset - cfg.propagation)
+            alternatives = {
+                vg.strongest_at(n, t0, vg.onset + cfg.propagation),
+                near.at if near is not None and near.at <= vg.onset + cfg.propagation else None,
+            }
+            for tp in sorted(t for t in alternatives if t is not None and t != t0):
+                earlier_p = vg.earlier_deps(n, tp)
+                alt = {
+                    "root_onset": 0.0 if earlier_p else 1.0,
+                    "victim": float(bool(earlier_p)),
+                    "deepest": float(not vg.busy_deps(n, tp)),
+                    "reaches_symptom": vg.episode_reaches_symptom(n, tp),
+                    "sustained": vg.sustained(n, tp),
+                }
+                if _root_support(alt) * (0.5 + alt["sustained"]) > _root_support(f) * (
+                    0.5 + f["sustained"]
+                ):
+                    f.update(alt)
         callers = vg.caller_onsets(n, t0)
         follow = [a for a in callers if a >= t0 - cfg.order_tol]
         f["callers_follow"] = len(follow) / len(callers) if callers else 0.5

@@ -36,3 +36,6 @@ class FeatureConfig:
     proxy_discount: float = 0.7
     sustain_window: timedelta = timedelta(minutes=5)
     explain_ratio: float = 0.1
+    #: only metric anomalies of a class that can travel to the symptoms' class mark onsets
+    #: (:func:`rcagraph.engine.strength.propagating_classes`)
+    class_aware: bool = True

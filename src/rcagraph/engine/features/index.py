@@ -18,8 +18,9 @@ from datetime import datetime
 
 import networkx as nx
 
-from rcagraph.engine.features.classify import is_failure_signal, is_traffic_signal
+from rcagraph.engine.features.classify import is_failure_signal, is_traffic_signal, signal_class
 from rcagraph.engine.features.config import FeatureConfig
+from rcagraph.engine.strength import propagating_classes, view_strength
 from rcagraph.engine.view import IncidentView, SignalEvent
 
 
@@ -69,13 +70,35 @@ class ViewIndex:
         self._strong_at: dict[str, list[datetime]] = {}
         self._all_at: dict[str, list[datetime]] = {}
         self._health_at: dict[str, list[datetime]] = {}
+        # a metric anomaly of a class that cannot travel to the symptoms' class (latency noise
+        # during an availability incident) is kept as a signal but marks no onset
+        classes = (
+            propagating_classes({s.signal for s in view.incident.symptoms})
+            if cfg.class_aware
+            else None
+        )
+
+        def marks_onset(s: SignalEvent) -> bool:
+            if not is_failure_signal(s):
+                return False
+            if classes is None or s.kind != "metric_anomaly" or not s.metric:
+                return True
+            return signal_class(s) in classes
+
         for n, sigs in self.signals.items():
-            strong = [s for s in sigs if is_failure_signal(s)]
+            strong = [s for s in sigs if marks_onset(s)]
             self._strong[n] = strong
             self._strong_at[n] = [s.at for s in strong]
             self._health_at[n] = [s.at for s in strong if not is_traffic_signal(s)]
             self._all_at[n] = [s.at for s in sigs]
         self._declare_symptoms(view)
+        self.strength = view_strength(
+            view,
+            lo=self.onset - cfg.horizon,
+            hi=self.onset + cfg.follow_window,
+            is_failure=is_failure_signal,
+            signal_class=signal_class,
+        )
         self._deps: dict[str, tuple[str, ...]] = {}
         self._callers: dict[str, tuple[str, ...]] = {}
         self._hops: dict[tuple[str, str], int] = {}

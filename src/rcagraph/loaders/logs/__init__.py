@@ -36,7 +36,6 @@ from rcagraph.loaders.epoch_ns import MINUTE_NS, dt_to_ns, ns_to_dt
 from rcagraph.loaders.logs.episodes import (
     BURST_MIN_LINES,
     BURST_Z,
-    LOOKBACK_NS,
     NEW_TEMPLATE_MIN_BASELINE_LINES,
     NEW_TEMPLATES_PER_SERVICE,
     SAMPLES,
@@ -45,9 +44,10 @@ from rcagraph.loaders.logs.episodes import (
     find_bursts,
     new_templates,
 )
-from rcagraph.loaders.logs.loader import LogsLoader, incident_start_ns
+from rcagraph.loaders.logs.loader import LogsLoader
 from rcagraph.loaders.logs.parse import KIND, LogRecord, parse_log_value
 from rcagraph.loaders.logs.templates import Miner, mask
+from rcagraph.loaders.normal_window import LOOKBACK_NS, incident_start_ns
 
 __all__ = [
     "BURST_MIN_LINES",

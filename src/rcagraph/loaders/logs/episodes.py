@@ -12,8 +12,8 @@ from rcagraph.loaders import otlp
 from rcagraph.loaders.detect import robust_rate_baseline
 from rcagraph.loaders.epoch_ns import MINUTE_NS
 from rcagraph.loaders.logs.parse import LogRecord
+from rcagraph.loaders.normal_window import LOOKBACK_NS
 
-LOOKBACK_NS = 30 * MINUTE_NS
 BURST_Z = 4.0
 BURST_MIN_LINES = 5
 NEW_TEMPLATE_MIN_BASELINE_LINES = 10

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from rcagraph.ids import digest, uid
 from rcagraph.loaders import otlp
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
-from rcagraph.loaders.epoch_ns import MINUTE_NS, dt_to_ns, ns_to_dt
+from rcagraph.loaders.epoch_ns import MINUTE_NS, ns_to_dt
 from rcagraph.loaders.logs.episodes import LogTallies, find_bursts, new_templates
 from rcagraph.loaders.logs.parse import KIND, parse_log_value
 from rcagraph.loaders.logs.templates import Miner
+from rcagraph.loaders.normal_window import incident_start_ns
 from rcagraph.loaders.rawstore import (
     LOG_SCHEMA,
     LOG_TEMPLATE_SCHEMA,
@@ -24,22 +23,6 @@ from rcagraph.loaders.rawstore import (
 )
 from rcagraph.loaders.records import iter_jsonl
 from rcagraph.loaders.signal_queries import LOG_EVENTS, LOG_TEMPLATES
-from rcagraph.loaders.timeparse import parse_rfc3339
-
-
-def incident_start_ns(bundle_dir: Path) -> int | None:
-    """``started_at`` of the bundle's incident.json, if it can be read (else None)."""
-    path = bundle_dir / "incident.json"
-    try:
-        if not path.is_file() or path.stat().st_size > 1_000_000:
-            return None
-        data = json.loads(path.read_text("utf-8"))
-        if isinstance(data, Mapping) and data.get("started_at"):
-            return dt_to_ns(parse_rfc3339(data["started_at"]))
-    except (OSError, ValueError, RecursionError):
-        return None
-    return None
-
 
 # -- the loader -----------------------------------------------------------------------------
 
