@@ -120,3 +120,58 @@ def test_short_window_bump_is_judged_against_its_own_median() -> None:
     assert (shift.method, shift.direction, shift.peak) == ("short_window_z", "up", 2)
     # a noisy short series with no clear bump gives nothing
     assert detect_shifts([2.5, 0.87, 4.9, 2.5, 3.7]) == []
+
+
+# -- the normal window: baseline, envelope excess, short excursions -------------------------------
+
+
+def test_normal_window_is_the_baseline() -> None:
+    """With ``normal_end`` the baseline is the normal window, however short a part of the file
+    it is (the leading quarter would already hold the incident here)."""
+    series = np.r_[RNG.normal(50, 1, 20), RNG.normal(90, 1, 80)]
+    (shift,) = detect_shifts(series, normal_end=20)
+    assert shift.baseline == pytest.approx(50, abs=1)
+    assert shift.direction == "up" and shift.onset == 20
+    assert shift.excess is not None and shift.excess > 20
+
+
+def test_periodic_bursts_in_normal_operation_have_no_excess() -> None:
+    """A burst no larger than the series' own bursts in normal operation is within its
+    envelope (excess 0); a clean saturation far beyond it is not."""
+    rng = np.random.default_rng(7)
+    noisy = rng.normal(10, 0.5, 120)
+    noisy[::15] = 40.0  # a burst every 15 samples, in normal operation and after it
+    bursts = [s for s in detect_shifts(noisy, normal_end=80) if s.onset >= 80]
+    assert bursts and all(s.excess == 0.0 for s in bursts)
+    clean = np.r_[rng.normal(1.0, 0.05, 80), np.full(40, 100.0)]
+    (sat,) = detect_shifts(clean, normal_end=80)
+    assert sat.excess is not None and sat.excess > 100
+
+
+def test_two_point_dip_on_a_flat_series_is_an_excursion() -> None:
+    """Availability at exactly 100 % throughout normal operation, then two samples at 97 %:
+    too short for a change-point segment, but beyond anything the series did before."""
+    series = np.r_[np.full(38, 100.0), [97.0, 96.5], np.full(10, 100.0)]
+    (dip,) = detect_shifts(series, normal_end=38)
+    assert dip.method == "normal_excursion"
+    assert (dip.onset, dip.end, dip.direction) == (38, 39, "down")
+    assert dip.excess is not None and dip.excess >= 4
+
+
+def test_without_a_normal_window_nothing_changes() -> None:
+    """No incident (a receiver's payload): the leading-part baseline, no excursions."""
+    series = np.r_[RNG.normal(100, 5, 120), RNG.normal(300, 5, 60)]
+    (a,) = detect_shifts(series)
+    (b,) = detect_shifts(series, normal_end=None)
+    assert (a.onset, a.magnitude, a.method) == (b.onset, b.magnitude, b.method)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), max_size=80),
+    st.integers(min_value=-5, max_value=100),
+)
+def test_any_series_with_any_normal_end_is_handled(values: list[float], end: int) -> None:
+    for shift in detect_shifts(values, normal_end=end):
+        assert shift.excess is None or shift.excess >= 0.0
+        assert 0 <= shift.onset <= shift.peak <= shift.end < len(values)
