@@ -116,4 +116,4 @@ def test_the_episode_under_way_at_the_onset_stands_for_the_component() -> None:
     assert feats["redis"]["sustained"] == 1.0
     assert feats["redis"]["root_explains"] > 0.0
     assert DefaultScorer().rank(view).candidates[0].service == "redis"
-    assert ONSET == t(0)
+    assert t(0) == ONSET
