@@ -1,5 +1,8 @@
 """Readers of the Nezha dataset's files (IntelligentDDS/Nezha, MIT): one function per file kind.
 
+(About 500 lines: one reader per file kind with the quirks of each documented beside it; they
+belong together, and splitting them by kind would scatter the shared row types.)
+
 Each reader takes the file's lines (a text file handle or a list of strings) and returns plain
 rows; :mod:`bench.datasets.nezha` selects the rows of a fault case and writes the bundle. What
 the files hold, as read here (the repository's README describes the layout, not the columns):
