@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,7 +54,11 @@ class Settings(BaseSettings):
     # --- API --------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8080
-    launchdarkly_webhook_secret: SecretStr | None = None
+    launchdarkly_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="the LaunchDarkly webhook's signing secret; unset: the receiver needs a "
+        "token. An empty secret is refused (a body signed with the empty key would pass)",
+    )
     bootstrap_admin_token: SecretStr | None = Field(
         default=None, description="an admin token created at API start when none exists"
     )
@@ -74,3 +78,13 @@ class Settings(BaseSettings):
     @property
     def raw_data_dir(self) -> Path:
         return self.data_dir if self.data_dir is not None else self.home / "data"
+
+    @field_validator("launchdarkly_webhook_secret")
+    @classmethod
+    def _secret_not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError(
+                "RCAGRAPH_LAUNCHDARKLY_WEBHOOK_SECRET is empty: set the webhook's signing "
+                "secret, or unset the variable to require a token"
+            )
+        return value

@@ -120,6 +120,27 @@ def test_launchdarkly_signature(rca: RcaGraph, api: Api) -> None:
     assert api.client.post("/api/v1/ingest/launchdarkly", content=body).status_code == 401
 
 
+def test_launchdarkly_empty_secret_and_odd_signatures_are_refused(api: Api, rca: RcaGraph) -> None:
+    """An empty secret never makes the receiver public (a body signed with the empty key is
+    refused), and a signature that is not hex ASCII gets a 401, not a 500."""
+    body = b'{"kind": "flag", "date": 1772366280000}'
+    empty = rca.settings.model_copy(update={"launchdarkly_webhook_secret": SecretStr("")})
+    with TestClient(create_app(RcaGraph(rca.driver, empty))) as c:
+        sig = hmac.new(b"", body, hashlib.sha256).hexdigest()
+        signed = c.post(
+            "/api/v1/ingest/launchdarkly", content=body, headers={"X-LD-Signature": sig}
+        )
+        assert signed.status_code == 401
+    secret = rca.settings.model_copy(update={"launchdarkly_webhook_secret": SecretStr("s3")})
+    with TestClient(create_app(RcaGraph(rca.driver, secret))) as c:
+        odd = c.post(
+            "/api/v1/ingest/launchdarkly",
+            content=body,
+            headers=[(b"X-LD-Signature", "sé".encode("latin-1"))],
+        )
+        assert odd.status_code == 401, odd.text
+
+
 def test_bundle_archive(api: Api, tmp_path: Path) -> None:
     incident = {
         "id": "INC-B1",

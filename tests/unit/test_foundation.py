@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from rcagraph.errors import InputError, RcaGraphError, ServerStartError
 from rcagraph.ids import bundle_scope, digest, uid
@@ -128,3 +129,12 @@ def test_committed_ontology_matches_the_model() -> None:
 
     committed = Graph().parse(DOCS.parent / "ontology.ttl", format="turtle")
     assert isomorphic(committed, build_ontology()), "regenerate: rcagraph export ontology"
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_launchdarkly_secret_is_a_configuration_error(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RCAGRAPH_LAUNCHDARKLY_WEBHOOK_SECRET", value)
+    with pytest.raises(ValidationError, match="LAUNCHDARKLY_WEBHOOK_SECRET is empty"):
+        Settings()

@@ -91,9 +91,13 @@ async def launchdarkly(
     without it a responder token is required."""
     secret = get_rca(request).settings.launchdarkly_webhook_secret
     if secret is not None:
+        key = secret.get_secret_value().encode()
+        if not key.strip():  # settings validate this; a copied settings object may not have
+            raise AuthenticationError("the LaunchDarkly webhook secret is empty: refused")
         body = await request.body()
-        expected = hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
-        if not x_ld_signature or not hmac.compare_digest(expected, x_ld_signature.lower()):
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+        given = (x_ld_signature or "").strip().lower().encode("utf-8", "replace")
+        if not given or not hmac.compare_digest(expected, given):
             raise AuthenticationError("X-LD-Signature missing or wrong")
         actor = Actor("launchdarkly-webhook", Role.responder)
     else:
