@@ -117,3 +117,25 @@ def test_the_episode_under_way_at_the_onset_stands_for_the_component() -> None:
     assert feats["redis"]["root_explains"] > 0.0
     assert DefaultScorer().rank(view).candidates[0].service == "redis"
     assert t(0) == ONSET
+
+
+def test_a_class_observed_only_on_the_symptom_is_not_followed() -> None:
+    """An error symptom, but no dependency exports anything of the errors class (only latency
+    and CPU): the class cannot be followed, so it does not make the symptom its own root;
+    every class marks onsets again, and the saturated dependency is the root."""
+    signals = [
+        metric("redis", -6, "cpu_usage_percent", z=40, excess=35),
+        metric("cart", -5, "latency_p99", z=20, excess=15),
+        metric("checkout", -4, "latency_p99", z=18, excess=12),
+        metric("frontend", -2, "error_ratio", z=15, excess=12),
+    ]
+    view = shop_view(signals=signals)
+    view = dataclasses.replace(
+        view,
+        incident=dataclasses.replace(view.incident, symptoms=(Symptom("frontend", "errors"),)),
+    )
+    feats = {
+        c.service: c.features for c in build_candidates(view, FeatureConfig()) if c.change is None
+    }
+    assert feats["frontend"]["victim"] == 1.0
+    assert DefaultScorer().rank(view).candidates[0].service == "redis"

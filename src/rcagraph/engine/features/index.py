@@ -78,6 +78,17 @@ class ViewIndex:
             else None
         )
 
+        if classes is not None and not any(
+            is_failure_signal(s)
+            and s.service not in self.symptoms
+            and (s.kind != "metric_anomaly" or not s.metric or signal_class(s) in classes)
+            for s in view.signals
+        ):
+            # no component but the symptoms is observed failing in the symptoms' class (the
+            # dependencies export no error metrics, say): the class cannot be followed, so
+            # every class marks onsets, and the symptom is not taken for the root by default
+            classes = None
+
         def marks_onset(s: SignalEvent) -> bool:
             if not is_failure_signal(s):
                 return False
