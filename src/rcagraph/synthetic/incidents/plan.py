@@ -308,6 +308,8 @@ def plan_incident(system: str, seed: int, index: int) -> Plan:
 
     # -- benign changes ---------------------------------------------------------------------
     n_benign = rng.randint(2, 5)
+    if culprit is None:  # a fault without a change still comes among several changes
+        n_benign = max(n_benign, 3)
     on_path = list(sym_path[:-1]) or [symptom]
     targets: list[tuple[str, str, datetime]] = []
     # one on the symptom's own path, close before the incident
@@ -442,7 +444,7 @@ def _extras(
             n for n in scraped if n != culprit.service and topo.node(n).kind not in _RESOURCE_KINDS
         ]
         released = [(culprit, True)]
-        for svc in rng.sample(others, k=min(len(others), rng.randint(2, 3))):
+        for svc in rng.sample(others, k=min(len(others), 2)):
             at = culprit.at + timedelta(minutes=rng.uniform(-5.0, 3.0), seconds=rng.randint(0, 59))
             benign = ChangeRec(
                 change_id=_uuid(rng),
@@ -466,7 +468,7 @@ def _extras(
                     new_version=c.version,
                     start=c.at,
                     step_min=rng.uniform(2.0, 4.0),
-                    pods=rng.randint(2, 4),
+                    pods=rng.randint(2, 3),
                     defective=defective,
                 )
             )
