@@ -22,8 +22,9 @@ version's samples are larger (smaller, for availability) than the old ones, and 
 size is taken: the median of the per-minute differences (new minus old) over the old samples'
 robust scale (1.4826·MAD, floored by 1 % of the old median). The verdict is
 
-* ``degraded`` — p < ``alpha``, effect ≥ ``min_effect`` and ratio beyond ``min_ratio`` in the
-  failure direction of the metric's signal class (latency, errors, saturation up; availability
+* ``degraded`` — p < ``alpha``, effect ≥ ``min_effect`` and ratio beyond ``min_ratio`` (for an
+  error ratio or an availability in [0, 1]: or a difference of ``min_points``) in the failure
+  direction of the metric's signal class (latency, errors, saturation up; availability
   down); traffic metrics (class ``other``) are never "degraded";
 * ``better`` — the same in the benign direction;
 * ``same`` — no significant difference either way (two-sided p ≥ ``alpha``, or a small effect).
@@ -99,6 +100,7 @@ class CanaryConfig:
     alpha: float = 0.01
     min_effect: float = 3.0  # robust z of the median per-minute difference
     min_ratio: float = 1.2  # new median over old median (or its inverse for "down")
+    min_points: float = 0.01  # error ratios, availability: an absolute difference that is far
     min_overlap: int = 4  # minutes where both versions report
     max_versions: int = 6  # more distinct versions than this: not a rollout, skip
 
@@ -239,6 +241,9 @@ def compare_versions(
         p_two = min(1.0, 2.0 * min(p_greater, p_less))
     big = abs(effect) >= config.min_effect
     far = (ratio >= config.min_ratio or ratio <= 1.0 / config.min_ratio) if ratio > 0 else True
+    if signal in (ERRORS, AVAILABILITY) and max(abs(new_median), abs(old_median)) <= 1.0:
+        # a ratio in [0, 1]: one percentage point is far, whatever the ratio of the two
+        far = far or abs(new_median - old_median) >= config.min_points
     if failure is None:
         p_value = p_two
         verdict = "same"

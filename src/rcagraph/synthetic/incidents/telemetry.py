@@ -155,6 +155,10 @@ def pod_series(
     for _, _, lo, hi in pods:
         running += (tsec >= lo) & (tsec < hi)
     out: list[tuple[dict[str, str], dict[str, dict[int, float]]]] = []
+    if release.defective:  # a defective build fails from its first request, not at the onset
+        lead = max(0, round((plan.root_onset - release.start).total_seconds() / 60.0))
+        shifted = np.minimum(np.arange(tsec.size) + lead, tsec.size - 1)
+        new = {k: old[k] + (new[k] - old[k])[shifted] for k in new}
     for version, pod, lo, hi in pods:
         src = new if version == release.new_version and lo > -np.inf else old
         idx = np.flatnonzero((tsec >= lo) & (tsec < hi))
