@@ -6,7 +6,8 @@
 3. every ``:Change`` from ``lookback`` before onset to ``change_after`` after it, with the
    components it touches (``CHANGED``, or ``TOGGLED→Flag←USES_FLAG``);
 4. the signals (``:Anomaly``, ``:LogEvent``, ``:Alert`` via ``OBSERVED_ON``) in the window;
-5. the components and the dependency edges among everything seen above.
+5. the components and the dependency edges among everything seen above;
+6. the canary verdicts (``:CanaryVerdict``) in the window.
 
 Only nodes of the given scope are read.
 """
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from rcagraph.engine import queries as q
 from rcagraph.engine.view import (
+    CanaryVerdict,
     ChangeEvent,
     ComponentInfo,
     Edge,
@@ -213,4 +215,35 @@ def extract_view(
         edges=edges,
         changes=changes,
         signals=signals,
+        canary=canary_verdicts(graph, scope, window_start, window_end),
     )
+
+
+def canary_verdicts(
+    graph: Graph, scope: str, start: datetime, end: datetime
+) -> list[CanaryVerdict]:
+    """The window's canary verdicts (one scoped, indexed query)."""
+    out: list[CanaryVerdict] = []
+    for v in graph.read(q.CANARY_VERDICTS, scope=scope, start=start, end=end):
+        at = epoch_datetime(v["at_s"], v["at_ns"])
+        since = epoch_datetime(v["since_s"], v["since_ns"]) or at
+        if at is None or since is None or not v.get("service") or not v.get("new_version"):
+            continue
+        out.append(
+            CanaryVerdict(
+                uid=str(v["uid"]),
+                service=str(v["service"]),
+                metric=str(v.get("metric") or ""),
+                new_version=str(v["new_version"]),
+                verdict=str(v.get("verdict") or "same"),
+                at=at,
+                new_since=since,
+                effect=_float(v.get("effect")),
+                p_value=_float(v.get("p_value")),
+                signal=v.get("signal"),
+                summary=str(v.get("summary") or ""),
+                source=v.get("source"),
+                source_ref=v.get("source_ref"),
+            )
+        )
+    return out

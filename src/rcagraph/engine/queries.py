@@ -111,6 +111,23 @@ RETURN collect([
 """,
 )
 
+#: The canary verdicts of the window (a release's new pods against its old pods, see
+#: docs/graph-model.md), on the range index of ``CanaryVerdict.at``; times as in
+#: :data:`CHANGES`.
+CANARY_VERDICTS = Query(
+    "engine.canary_verdicts",
+    """
+MATCH (v:CanaryVerdict {scope: $scope})
+WHERE v.at >= $start AND v.at <= $end
+RETURN v.uid AS uid, v.service AS service, v.metric AS metric, v.new_version AS new_version,
+       v.verdict AS verdict, v.at.epochSeconds AS at_s, v.at.nanosecond AS at_ns,
+       v.new_since.epochSeconds AS since_s, v.new_since.nanosecond AS since_ns,
+       v.effect AS effect, v.p_value AS p_value, v.signal AS signal, v.summary AS summary,
+       v.source AS source, v.source_ref AS source_ref
+ORDER BY v.at, v.uid
+""",
+)
+
 #: The named components and the dependency edges among them, columnar (one record):
 #: ``components`` as [name, kind, owner, uid], ``edges`` as [src, dst, type, calls,
 #: error_ratio].

@@ -80,6 +80,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "first_deploy": 0.3,
     "rollout_share": 0.2,
     "rollback": -0.5,
+    # canary analysis: the release's new pods against its old pods in the same minutes
+    "canary_degraded": 2.5,
+    "canary_same": -1.5,
     # learned priors (0 until fitted)
     "prior_service_kind": 2.0,
     "prior_kind": 1.0,

@@ -92,6 +92,26 @@ class SignalEvent:
     excess: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CanaryVerdict:
+    """A release's new version against its old one on one metric, in the same minutes (the
+    graph's ``:CanaryVerdict``, see :mod:`rcagraph.engine.canary`)."""
+
+    uid: str
+    service: str
+    metric: str
+    new_version: str
+    verdict: str  # degraded, better, same
+    at: datetime  # onset of a degradation, else the overlap's start
+    new_since: datetime  # the new version's first sample
+    effect: float | None = None  # robust z of the median per-minute difference
+    p_value: float | None = None
+    signal: str | None = None
+    summary: str = ""
+    source: str | None = None
+    source_ref: str | None = None
+
+
 @dataclass(slots=True)
 class IncidentView:
     scope: str
@@ -102,6 +122,7 @@ class IncidentView:
     edges: list[Edge] = field(default_factory=list)
     changes: list[ChangeEvent] = field(default_factory=list)
     signals: list[SignalEvent] = field(default_factory=list)
+    canary: list[CanaryVerdict] = field(default_factory=list)
 
 
 def cause_kind(change_kind: str) -> CauseKind:

@@ -5,6 +5,9 @@ Samples are grouped into series per (service, metric, labels); every sample stre
 is read, and each series keeps only its timestamps and values (16 bytes a sample) in memory for
 detection (:mod:`rcagraph.loaders.detect`). Each detected shift becomes an ``:Anomaly:Event``
 ``OBSERVED_ON`` the series' ``:Component``, with ``series_ref`` = ``<parquet>#series=N``.
+Series split by version (per pod during a rolling deploy) are also compared version against
+version in the same minutes (:mod:`rcagraph.loaders.canary`, written by
+:mod:`rcagraph.loaders.canary_graph`): within one file, as a file holds a metric's series.
 
 CSV: header ``timestamp,service,metric,value`` and optionally ``labels`` (``k=v;k=v``);
 timestamps RFC 3339 with an offset or epoch seconds. JSON: ``status`` "success",
@@ -28,6 +31,8 @@ import numpy as np
 
 from rcagraph.ids import uid
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
+from rcagraph.loaders.canary import VersionedSeries, canary_analysis, parse_label_pairs, version_of
+from rcagraph.loaders.canary_graph import canary_rows, write_verdicts
 from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts
 from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
 from rcagraph.loaders.normal_window import normal_until_ns
@@ -290,6 +295,11 @@ class MetricsLoader:
                 s.values.append(item.value)
                 sink.append((s.index, item.line, item.ts_ns, *key, item.value))
         rows = self._anomalies(ctx, source, raw_file, series.values())
+        verdicts, canary_anomalies = canary_rows(
+            ctx, source, canary_analysis(versioned(ctx, raw_file, series.values()))
+        )
+        rows.extend(canary_anomalies)
+        write_verdicts(ctx, verdicts)
         stats = ctx.graph.write_batches(
             ANOMALIES, rows, batch_size=ctx.batch_size, extra=ctx.params()
         )
@@ -349,6 +359,25 @@ class MetricsLoader:
                     }
                 )
         return rows
+
+
+def versioned(ctx: LoadContext, raw_file: Path, all_series: Any) -> Iterator[VersionedSeries]:
+    """The series whose labels carry a version (see :mod:`rcagraph.loaders.canary`)."""
+    for s in all_series:
+        if not s.labels:
+            continue
+        version = version_of(parse_label_pairs(s.labels))
+        if version is None:
+            continue
+        yield VersionedSeries(
+            service=s.service,
+            metric=s.metric,
+            labels=s.labels,
+            version=version,
+            ts_ns=np.frombuffer(s.ts, dtype=np.int64),
+            values=np.frombuffer(s.values, dtype=np.float64),
+            ref=make_ref(ctx.data_dir, raw_file, series=s.index),
+        )
 
 
 def anomaly_props(

@@ -105,9 +105,17 @@ _EVENTS: tuple[LiteralString, ...] = (
     "CREATE INDEX hypothesis_run IF NOT EXISTS FOR (n:Hypothesis) ON (n.run_id)",
 )
 
+_CANARY: tuple[LiteralString, ...] = (
+    "CREATE CONSTRAINT canary_verdict_uid IF NOT EXISTS FOR (n:CanaryVerdict)"
+    " REQUIRE n.uid IS UNIQUE",
+    "CREATE INDEX canary_verdict_scope IF NOT EXISTS FOR (n:CanaryVerdict) ON (n.scope)",
+    "CREATE INDEX canary_verdict_at IF NOT EXISTS FOR (n:CanaryVerdict) ON (n.at)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base constraints and indexes", _BASE),
     Migration(2, "event time and scoped lookups", _EVENTS),
+    Migration(3, "canary verdicts", _CANARY),
 )
 
 SCHEMA_VERSION: int = MIGRATIONS[-1].version

@@ -165,6 +165,38 @@ NODES: tuple[NodeType, ...] = (
         indexed=("at",),
     ),
     NodeType(
+        "CanaryVerdict",
+        "A release's new version against its old version on one metric, in the minutes where "
+        "both ran (canary analysis at load time).",
+        {
+            "service": "string",
+            "metric": "string",
+            "signal": "string: latency, errors, availability, saturation, other",
+            "labels": "string: the compared series' shared labels (version and instance "
+            "labels dropped), k=v;k=v",
+            "new_version": "string: the newest version (a version label, else a ReplicaSet hash)",
+            "old_versions": "list of string: the versions it was compared with",
+            "verdict": "string: degraded, better, same",
+            "direction": "string: up, down (of the new version's difference)",
+            "p_value": "float: one-sided Mann-Whitney U p in the failure direction",
+            "effect": "float: median per-minute difference over the old pods' robust scale",
+            "ratio": "float: new median / old median (null when the old median is 0)",
+            "new_median": "float",
+            "old_median": "float",
+            "at": _T + " (onset of a degradation; else the overlap's start)",
+            "new_since": _T + " (the new version's first sample)",
+            "overlap_start": _T,
+            "overlap_end": _T,
+            "overlap_minutes": "integer: minutes where both versions reported",
+            "new_samples": "integer",
+            "old_samples": "integer",
+            "method": "string: mann_whitney_u",
+            "summary": "string",
+            "series_ref": "string: Parquet file of a new-version series",
+        },
+        indexed=("at",),
+    ),
+    NodeType(
         "Alert",
         "An Alertmanager alert; identity is the upstream fingerprint.",
         {
@@ -390,7 +422,12 @@ RELS: tuple[RelType, ...] = (
         ("Flag",),
         "The component evaluates the flag (service: tag or catalog annotation).",
     ),
-    RelType("OBSERVED_ON", ("Anomaly", "LogEvent", "Alert"), ("Component",), "Where it was seen."),
+    RelType(
+        "OBSERVED_ON",
+        ("Anomaly", "LogEvent", "Alert", "CanaryVerdict"),
+        ("Component",),
+        "Where it was seen.",
+    ),
     RelType("OF_TEMPLATE", ("LogEvent",), ("LogTemplate",), "The template of a log event."),
     RelType("TEMPLATE_OF", ("LogTemplate",), ("Component",), "The component that logs it."),
     RelType(

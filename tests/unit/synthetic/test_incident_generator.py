@@ -135,7 +135,8 @@ def _check_metrics(b: Path, names: list[str]) -> None:
     for path in csvs:
         with path.open() as fh:
             rows = list(csv.DictReader(fh))
-        assert rows and set(rows[0]) == {"timestamp", "service", "metric", "value"}
+        # a labels column only where per-pod series of a rolling release are written
+        assert rows and set(rows[0]) - {"labels"} == {"timestamp", "service", "metric", "value"}
         for row in rows[:: max(1, len(rows) // 50)]:
             parse_rfc3339_or_epoch_s(row["timestamp"])
             assert row["service"] in names
@@ -147,7 +148,8 @@ def _check_metrics(b: Path, names: list[str]) -> None:
             labels = series["metric"]
             svc = next(labels[k] for k in ("service", "service_name", "job", "app") if k in labels)
             assert svc in names
-            assert len(series["values"]) >= 100
+            # a pod of a rolling release runs only part of the window
+            assert len(series["values"]) >= (5 if "pod" in labels else 100)
 
 
 def _check_topology(b: Path, names: list[str]) -> None:

@@ -74,5 +74,10 @@ FEATURES: dict[str, str] = {
     "recency": "1 / (1 + number of later changes before onset)",
     "prior_service_kind": "learned: (hits+1)/(seen+2) - 0.5 for this service and kind",
     "prior_kind": "learned: (hits+1)/(seen+2) - 0.5 for this kind",
+    "canary_degraded": "for a deploy: 1 - exp(-z/5), z the largest robust effect among the "
+    "canary verdicts that say its new pods degraded (latency, errors or saturation up, "
+    "availability down) against its old pods in the same minutes; 0 when none does",
+    "canary_same": "for a deploy: canary verdicts on health metrics judged its new pods, and "
+    "none found them worse than its old pods in the same minutes",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)

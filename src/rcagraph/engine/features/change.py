@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rcagraph.engine.canary import canary_features
 from rcagraph.engine.features.classify import is_failure_signal
 from rcagraph.engine.features.component import clock_time, component_features, exp_decay
 from rcagraph.engine.features.view_graph import ViewGraph
@@ -110,6 +111,10 @@ def change_features(
         0.5 if change.first_deploy_of_version is None else float(change.first_deploy_of_version)
     )
     f["recency"] = 1.0 / (1 + later_changes)
+    if kind == "deploy":  # its new pods against its old pods (rcagraph.engine.canary)
+        canary, canary_ev = canary_features(vg.view.canary, change)
+        f.update(canary)
+        ev.extend(canary_ev)
     where = f" on {service}" if service else ""
     ev.insert(
         0,

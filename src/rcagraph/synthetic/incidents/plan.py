@@ -27,6 +27,10 @@ FAULT_VARIANTS: tuple[str, ...] = (
     "flag-partial",
     "service",
     "config",
+    "deploy-concurrent",
+    "service-saturation",
+    "deploy-concurrent",
+    "service-entry",
 )
 _RESOURCE_KINDS = ("database", "cache", "queue")
 
@@ -42,6 +46,32 @@ class Effect:
     error_add: float = 0.0
     rate_factor: float = 1.0
     ramp_min: float = 2.0
+
+
+@dataclass(slots=True)
+class Release:
+    """A rolling release of one service: ``pods`` new pods replace as many old ones, one every
+    ``step_min`` minutes from ``start``; the metrics are written per pod, labelled
+    ``version=…;pod=…``, so old and new pods run side by side during the rollout."""
+
+    service: str
+    old_version: str
+    new_version: str
+    start: datetime
+    step_min: float
+    pods: int
+    defective: bool = False
+
+
+@dataclass(slots=True)
+class Burst:
+    """Periodic bursts in normal operation: the latency of ``service`` is ``factor`` times its
+    level for one minute every ``period_min`` minutes, all through the window."""
+
+    service: str
+    period_min: int
+    factor: float
+    phase_min: int
 
 
 @dataclass(slots=True)
@@ -86,6 +116,12 @@ class Plan:
     log_format: str  # otlp, plain, mixed
     metrics_format: str  # csv, prometheus
     topo_form: str  # both, catalog, edges
+    #: rolling releases written per pod and version (variant deploy-concurrent)
+    releases: list[Release] = field(default_factory=list)
+    #: periodic latency bursts in normal operation (any variant)
+    bursts: list[Burst] = field(default_factory=list)
+    #: the saturated resource of the root ("cpu", "memory"; variant service-saturation)
+    saturation: str | None = None
 
 
 def _minute(t: datetime) -> datetime:
@@ -142,7 +178,9 @@ def plan_incident(system: str, seed: int, index: int) -> Plan:
     reachable = [n for n in topo.reachable_from(topo.entry) if n not in topo.unscraped]
 
     # -- root and symptom ----------------------------------------------------------------
-    if kind == "service":
+    if variant == "service-entry":
+        root = topo.entry
+    elif kind == "service":
         resources = [n for n in reachable if topo.node(n).kind in _RESOURCE_KINDS]
         pool = resources if resources and rng.random() < 0.6 else reachable
         root = rng.choice(pool)
@@ -170,7 +208,7 @@ def plan_incident(system: str, seed: int, index: int) -> Plan:
     root_onset = change_at + timedelta(minutes=lag)
 
     # -- effect on the root ---------------------------------------------------------------
-    if kind == "infra":
+    if kind == "infra" or variant == "service-saturation":
         mode = "latency"
     elif kind == "service":
         mode = rng.choice(["latency", "both"])
@@ -270,6 +308,8 @@ def plan_incident(system: str, seed: int, index: int) -> Plan:
 
     # -- benign changes ---------------------------------------------------------------------
     n_benign = rng.randint(2, 5)
+    if culprit is None:  # a fault without a change still comes among several changes
+        n_benign = max(n_benign, 3)
     on_path = list(sym_path[:-1]) or [symptom]
     targets: list[tuple[str, str, datetime]] = []
     # one on the symptom's own path, close before the incident
@@ -352,6 +392,9 @@ def plan_incident(system: str, seed: int, index: int) -> Plan:
         "logs": rng.uniform(-20, 20),
         "alerts": rng.uniform(-45, 45),
     }
+    releases, bursts, saturation = _extras(
+        system, seed, index, variant, topo, culprit, changes, scraped, affected
+    )
     return Plan(
         system=system,
         incident_id=f"INC-{topo.short.upper()}-{seed}-{index:03d}",
@@ -375,7 +418,68 @@ def plan_incident(system: str, seed: int, index: int) -> Plan:
         log_format=rng.choice(["otlp", "plain", "mixed"]),
         metrics_format=("prometheus" if system == "train-ticket" or rng.random() < 0.3 else "csv"),
         topo_form=rng.choices(["both", "catalog", "edges"], weights=[6, 3, 1])[0],
+        releases=releases,
+        bursts=bursts,
+        saturation=saturation,
     )
+
+
+def _extras(
+    system: str,
+    seed: int,
+    index: int,
+    variant: str,
+    topo: Topology,
+    culprit: ChangeRec | None,
+    changes: list[ChangeRec],
+    scraped: list[str],
+    affected: dict[str, tuple[int, float, float]],
+) -> tuple[list[Release], list[Burst], str | None]:
+    """What real data showed, drawn from a random generator of its own (so adding it did not
+    move the rest of a plan): concurrent rolling releases, periodic bursts, saturation."""
+    rng = random.Random(f"rcagraph-gen-extras:{system}:{seed}:{index}")
+    releases: list[Release] = []
+    if variant == "deploy-concurrent" and culprit is not None and culprit.service:
+        others = [
+            n for n in scraped if n != culprit.service and topo.node(n).kind not in _RESOURCE_KINDS
+        ]
+        released = [(culprit, True)]
+        for svc in rng.sample(others, k=min(len(others), 2)):
+            at = culprit.at + timedelta(minutes=rng.uniform(-5.0, 3.0), seconds=rng.randint(0, 59))
+            benign = ChangeRec(
+                change_id=_uuid(rng),
+                kind="deploy",
+                service=svc,
+                at=at,
+                summary=f"deploy {svc}",
+                action=rng.choice(["deployed", "upgraded"]),
+                version=_version(rng),
+            )
+            changes.append(benign)
+            released.append((benign, False))
+        for c, defective in released:
+            old = _version(rng)
+            while old == c.version:
+                old = _version(rng)
+            releases.append(
+                Release(
+                    service=c.service or "",
+                    old_version=old,
+                    new_version=c.version,
+                    start=c.at,
+                    step_min=rng.uniform(2.0, 4.0),
+                    pods=rng.randint(2, 3),
+                    defective=defective,
+                )
+            )
+    bursts: list[Burst] = []
+    if rng.random() < 0.5:
+        pool = [n for n in scraped if n not in affected] or scraped
+        for svc in rng.sample(pool, k=min(len(pool), rng.randint(1, 2))):
+            period = rng.randint(5, 15)
+            bursts.append(Burst(svc, period, rng.uniform(2.0, 4.0), rng.randint(0, period - 1)))
+    saturation = rng.choice(["cpu", "memory"]) if variant == "service-saturation" else None
+    return releases, bursts, saturation
 
 
 def _config_or_infra(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 import rcagraph.synthetic.incidents.formats as formats
-from rcagraph.synthetic.incidents.plan import Effect, Plan, base_latency, hex_id
+from rcagraph.synthetic.incidents.plan import Effect, Plan, Release, base_latency, hex_id
 from rcagraph.synthetic.incidents.topologies import Topology
 
 METRICS = ("latency_p95_ms", "error_ratio", "request_rate")
@@ -35,6 +35,8 @@ def write_metrics(
     by_svc: dict[str, list[Effect]] = {}
     for e in plan.effects:
         by_svc.setdefault(e.service, []).append(e)
+    releases = {r.service: r for r in plan.releases}
+    per_pod: list[tuple[dict[str, str], dict[str, dict[int, float]]]] = []
     rows: list[str] = ["timestamp,service,metric,value"]
     series: Series = {}
     for svc in topo.names:
@@ -49,6 +51,11 @@ def write_metrics(
         spikes = nprng.random(minutes) < 0.01
         lat = np.where(spikes, lat * nprng.uniform(1.4, 2.4, minutes), lat)
         err = nprng.poisson(np.maximum(rate * 60 * base_err, 0.1)) / np.maximum(rate * 60, 1)
+        for b in plan.bursts:  # periodic bursts in normal operation
+            if b.service == svc:
+                idx = np.arange(minutes)
+                lat = np.where((idx - b.phase_min) % b.period_min == 0, lat * b.factor, lat)
+        healthy = {"lat": lat.copy(), "err": err.copy(), "rate": rate.copy()}
         for e in by_svc.get(svc, []):
             since = (tsec - e.start.timestamp()) / 60.0
             until = (e.end.timestamp() - tsec) / 60.0
@@ -60,6 +67,18 @@ def write_metrics(
         series[svc] = {"lat": lat, "err": err, "rate": rate}
         if svc in plan.no_metrics or svc in topo.unscraped:
             continue
+        release = releases.get(svc)
+        if release is not None:
+            old = series[svc] if not release.defective else healthy
+            pods = pod_series(plan, release, tsec, old, series[svc])
+            per_pod.extend(pods)
+            if plan.metrics_format == "csv":
+                for labels, values in pods:
+                    lab = ";".join(f"{k}={v}" for k, v in sorted(labels.items()))
+                    for metric, key in zip(METRICS, ("lat", "err", "rate"), strict=True):
+                        for i, v in values[key].items():
+                            rows.append(f"{int(tsec[i])},{svc},{metric},{v:.3g},{lab}")
+            continue
         if plan.metrics_format == "csv":
             for i, ts in enumerate(tsec):
                 t = int(ts)
@@ -67,6 +86,9 @@ def write_metrics(
                 rows.append(f"{t},{svc},error_ratio,{err[i]:.3g}")
                 rows.append(f"{t},{svc},request_rate,{rate[i]:.3g}")
     if plan.metrics_format == "csv":
+        if plan.releases:  # a labels column, empty for the service-level series
+            rows = [r if r.count(",") == 4 else r + "," for r in rows]
+            rows[0] = "timestamp,service,metric,value,labels"
         (out_dir / "metrics" / "service_metrics.csv").write_text("\n".join(rows) + "\n", "utf-8")
     else:  # Prometheus query_range answers, one file per metric
         label = rng.choice(["service", "service", "app", "job"])
@@ -77,13 +99,102 @@ def write_metrics(
                     "values": [[int(ts), f"{v:.3g}"] for ts, v in zip(tsec, s[key], strict=True)],
                 }
                 for svc, s in series.items()
-                if svc not in plan.no_metrics and svc not in topo.unscraped
+                if svc not in plan.no_metrics and svc not in topo.unscraped and svc not in releases
+            ]
+            result += [
+                {
+                    "metric": {"__name__": metric, label: lab["service"], "namespace": plan.system}
+                    | {k: v for k, v in lab.items() if k != "service"},
+                    "values": [[int(tsec[i]), f"{v:.3g}"] for i, v in values[key].items()],
+                }
+                for lab, values in per_pod
             ]
             answer = {"status": "success", "data": {"resultType": "matrix", "result": result}}
             (out_dir / "metrics" / f"{metric}.json").write_text(
                 json.dumps(answer, separators=(",", ":")) + "\n", "utf-8"
             )
+    if plan.saturation is not None:
+        write_saturation(plan, topo, out_dir, tsec)
     return series, times
+
+
+def pod_series(
+    plan: Plan,
+    release: Release,
+    tsec: np.ndarray,
+    old: dict[str, np.ndarray],
+    new: dict[str, np.ndarray],
+) -> list[tuple[dict[str, str], dict[str, dict[int, float]]]]:
+    """The per-pod series of a rolling release: new pod k starts ``k·step`` after the release,
+    old pod k stops one step later; each pod follows its version's service-level series (the
+    old pods ``old``, the new ones ``new``) with its own noise and its share of the traffic."""
+    seed = random.Random(f"{plan.incident_id}:{release.service}:pods")
+    prng = np.random.default_rng(seed.getrandbits(63))
+    start = release.start.timestamp()
+    step = release.step_min * 60.0
+    old_hash, new_hash = hex_id(seed, 9), hex_id(seed, 9)
+    pods: list[tuple[str, str, float, float]] = []  # version, pod, from, until
+    for k in range(release.pods):
+        pods.append(
+            (
+                release.old_version,
+                f"{release.service}-{old_hash}-{hex_id(seed, 5)}",
+                -np.inf,
+                start + (k + 1) * step,
+            )
+        )
+        pods.append(
+            (
+                release.new_version,
+                f"{release.service}-{new_hash}-{hex_id(seed, 5)}",
+                start + k * step,
+                np.inf,
+            )
+        )
+    running = np.zeros(tsec.size)
+    for _, _, lo, hi in pods:
+        running += (tsec >= lo) & (tsec < hi)
+    out: list[tuple[dict[str, str], dict[str, dict[int, float]]]] = []
+    if release.defective:  # a defective build fails from its first request, not at the onset
+        lead = max(0, round((plan.root_onset - release.start).total_seconds() / 60.0))
+        shifted = np.minimum(np.arange(tsec.size) + lead, tsec.size - 1)
+        new = {k: old[k] + (new[k] - old[k])[shifted] for k in new}
+    for version, pod, lo, hi in pods:
+        src = new if version == release.new_version and lo > -np.inf else old
+        idx = np.flatnonzero((tsec >= lo) & (tsec < hi))
+        noise = prng.lognormal(0.0, 0.05, (3, tsec.size))
+        values = {
+            "lat": {int(i): float(src["lat"][i] * noise[0, i]) for i in idx},
+            "err": {int(i): float(min(1.0, src["err"][i] * noise[1, i])) for i in idx},
+            "rate": {
+                int(i): float(src["rate"][i] * noise[2, i] / max(running[i], 1.0)) for i in idx
+            },
+        }
+        out.append(({"service": release.service, "version": version, "pod": pod}, values))
+    return out
+
+
+def write_saturation(plan: Plan, topo: Topology, out_dir: Path, tsec: np.ndarray) -> None:
+    """``metrics/saturation.csv``: a CPU or memory usage ratio per service; the root's climbs
+    to its limit from the onset (CPU at once, memory as a steady leak)."""
+    srng = random.Random(f"{plan.incident_id}:saturation")
+    prng = np.random.default_rng(srng.getrandbits(63))
+    metric = "container_cpu_usage_ratio" if plan.saturation == "cpu" else "container_memory_ratio"
+    onset = plan.root_onset.timestamp()
+    rows = ["timestamp,service,metric,value"]
+    for svc in topo.names:
+        if svc in plan.no_metrics or svc in topo.unscraped:
+            continue
+        level = srng.uniform(0.05, 0.45)
+        v = level * prng.lognormal(0.0, 0.06 if plan.saturation == "cpu" else 0.01, tsec.size)
+        if svc == plan.root:
+            since = np.clip((tsec - onset) / 60.0, 0, None)
+            ramp = 1.5 if plan.saturation == "cpu" else srng.uniform(4.0, 8.0)
+            top = srng.uniform(0.95, 1.0)
+            v = v + (top - v) * np.clip(since / ramp, 0, 1)
+        for ts, x in zip(tsec, np.clip(v, 0, 1), strict=True):
+            rows.append(f"{int(ts)},{svc},{metric},{x:.3g}")
+    (out_dir / "metrics" / "saturation.csv").write_text("\n".join(rows) + "\n", "utf-8")
 
 
 _BASE_TEMPLATES = (

@@ -1,0 +1,86 @@
+"""Canary evidence of a deploy: did its new pods degrade while its old pods stayed healthy?
+
+The loader compared, per metric, a release's newest version with its older ones in the minutes
+where both ran (``:CanaryVerdict``, in :attr:`IncidentView.canary`). A deploy change is matched
+to the verdicts of the services it touches:
+
+* by version: the verdict's ``new_version`` equals the change's version (compared without a
+  leading ``v`` and without a package URL's ``…@`` prefix);
+* else, when no verdict of the service names the change's version (the series carry only a
+  ReplicaSet hash, nothing like ``1.4.2``), by time: verdicts whose new version first reported from
+  ``before`` before the change to ``after`` after it.
+
+``canary_degraded`` = 1 − exp(−z / 5) for the largest robust effect z among the matched
+verdicts that say "degraded" (latency, errors, saturation up; availability down);
+``canary_same`` = 1 when verdicts on health metrics (not traffic) matched and none says
+"degraded": the two versions behaved the same, so the release is not what changed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+
+from rcagraph.engine.result import Evidence
+from rcagraph.engine.view import CanaryVerdict, ChangeEvent
+
+_VERSION = re.compile(r"^\d+(\.\d+)+")
+_HEALTH_SIGNALS = frozenset({"latency", "errors", "availability", "saturation"})
+
+
+def _norm(version: str) -> str:
+    v = version.strip().rsplit("@", 1)[-1].rsplit(":", 1)[-1]
+    return v[1:] if v[:1] in ("v", "V") and v[1:2].isdigit() else v
+
+
+def matching_verdicts(
+    verdicts: Sequence[CanaryVerdict],
+    change: ChangeEvent,
+    before: timedelta = timedelta(minutes=5),
+    after: timedelta = timedelta(minutes=15),
+) -> list[CanaryVerdict]:
+    """The verdicts that judge ``change`` (see the module docstring)."""
+    if not verdicts or not change.services:
+        return []
+    services = set(change.services)
+    mine = [v for v in verdicts if v.service in services]
+    if change.version:
+        want = _norm(change.version)
+        by_version = [v for v in mine if _norm(v.new_version) == want]
+        if by_version:
+            return by_version
+        if any(_VERSION.match(_norm(v.new_version)) for v in mine):
+            # the series name real versions, and none is this change's: not its rollout
+            return []
+    return [v for v in mine if change.at - before <= v.new_since <= change.at + after]
+
+
+def canary_features(
+    verdicts: Sequence[CanaryVerdict], change: ChangeEvent
+) -> tuple[dict[str, float], list[Evidence]]:
+    """``canary_degraded`` and ``canary_same`` of a deploy change, with the evidence."""
+    matched = [v for v in matching_verdicts(verdicts, change) if v.signal in _HEALTH_SIGNALS]
+    if not matched:
+        return {}, []
+    degraded = [v for v in matched if v.verdict == "degraded"]
+    if not degraded:
+        return {"canary_degraded": 0.0, "canary_same": 1.0}, []
+    z = max(
+        abs(v.effect) if v.effect is not None and math.isfinite(v.effect) else 0.0 for v in degraded
+    )
+    score = 1.0 - math.exp(-z / 5.0)
+    evidence = [
+        Evidence(
+            kind="canary",
+            service=v.service,
+            at=v.at,
+            summary=v.summary,
+            source=v.source,
+            source_ref=v.source_ref,
+            weight=score,
+        )
+        for v in sorted(degraded, key=lambda v: -(v.effect or 0.0))
+    ]
+    return {"canary_degraded": score, "canary_same": 0.0}, evidence
