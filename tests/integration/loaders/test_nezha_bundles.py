@@ -277,13 +277,13 @@ def test_a_nezha_shaped_directory_converts_to_one_bundle_per_fault(tmp_path: Pat
     assert one["spans_written"] == 120 and one["log_lines"] == 0
     assert two["log_lines"] == 30 and two["spans_written"] == 0
     assert two["trace_files_absent"] and two["trace_files"] == []
-    pods = list(csv.DictReader((first / "metrics" / "pods.csv").open()))
+    pods = list(csv.DictReader((first / "metrics" / "pods.csv").read_text().splitlines()))
     assert {r["metric"] for r in pods} >= {"cpu_usage_rate_percent", "requests_per_second"}
     assert "pod_success_rate_percent" not in {r["metric"] for r in pods}  # 0 everywhere
     assert all(r["labels"].startswith("pod=") for r in pods)
     stamps = [r["timestamp"] for r in pods]
     assert min(stamps) >= "2022-08-22T03:51" and max(stamps) < "2022-08-22T04:39:40"
-    edges = list(csv.reader((first / "topology" / "edges.csv").open()))
+    edges = list(csv.reader((first / "topology" / "edges.csv").read_text().splitlines()))
     assert ["cartservice", "node-33.33.33.80"] in edges and ["frontend", "cartservice"] in edges
     assert "IntelligentDDS" in (first / "README.md").read_text()
 
