@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import hmac
 import io
@@ -200,6 +201,29 @@ def test_otlp_logs_receiver(api: Api) -> None:
         pytest.skip(f"logs loader not registered yet: {r.json()['error']['message']}")
     assert r.status_code == 200, r.text
     assert r.json() == {"partialSuccess": {}}
+    # the same request gzipped, as the collector's exporters send it by default
+    zipped = api.client.post(
+        "/v1/logs",
+        content=gzip.compress(json.dumps(payload).encode()),
+        headers={
+            **api.h("responder"),
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    )
+    assert zipped.status_code == 200, zipped.text
+    assert zipped.json() == {"partialSuccess": {}}
+    bad = api.client.post(
+        "/v1/logs",
+        content=b"not gzip at all",
+        headers={
+            **api.h("responder"),
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    )
+    assert bad.status_code == 422
+    assert "Content-Encoding" in bad.text
 
 
 def test_schemathesis_no_5xx(api: Api) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import zlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -25,10 +26,38 @@ router = APIRouter(tags=["ingest"], responses=ERRORS)
 MAX_BODY = 64 * 1024 * 1024
 
 
+def decoded_body(body: bytes, content_encoding: str | None) -> bytes:
+    """The body as sent, undone of its ``Content-Encoding`` (identity or gzip: the OTLP/HTTP
+    spec lets clients gzip, and the collector's exporters do by default). Decompression stops
+    at ``MAX_BODY`` bytes, so a small archive of zeros cannot fill the memory."""
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "x-gzip"):
+        raise InputError(
+            f"Content-Encoding {encoding!r} is not supported (identity or gzip)",
+            field="Content-Encoding",
+        )
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, MAX_BODY + 1)
+    except zlib.error as exc:
+        raise InputError(f"the body is not valid gzip: {exc}", field="Content-Encoding") from exc
+    if len(out) > MAX_BODY or inflater.unconsumed_tail:
+        raise InputError(
+            f"payload too large once decompressed (over {MAX_BODY} bytes)",
+            field="Content-Encoding",
+        )
+    if not inflater.eof:
+        raise InputError("the gzip body is truncated", field="Content-Encoding")
+    return out
+
+
 async def _json_body(request: Request) -> Any:
     body = await request.body()
     if len(body) > MAX_BODY:
         raise InputError("payload too large")
+    body = decoded_body(body, request.headers.get("content-encoding"))
     try:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
