@@ -149,24 +149,37 @@ def short_window_shifts(
             and np.sign(deviation[j + 1]) == np.sign(deviation[i])
         ):
             j += 1
-        run = np.abs(deviation[i : j + 1])
-        peak = i + int(np.argmax(run))
-        seg_median = float(np.median(x[i : j + 1]))
-        shifts.append(
-            Shift(
-                onset=int(finite_idx[i]),
-                peak=int(finite_idx[peak]),
-                end=int(finite_idx[j]),
-                direction="up" if deviation[peak] > 0 else "down",
-                magnitude=round(_z(seg_median, median, scale), 6),
-                baseline=median,
-                value=seg_median,
-                peak_value=float(x[peak]),
-                method="short_window_z",
-            )
-        )
+        shifts.append(_run_shift(x, finite_idx, deviation, i, j, median, scale, "short_window_z"))
         i = j + 1
     return shifts
+
+
+def _run_shift(
+    x: FloatArray,
+    finite_idx: npt.NDArray[np.intp],
+    deviation: FloatArray,
+    i: int,
+    j: int,
+    median: float,
+    scale: float,
+    method: str,
+) -> Shift:
+    """The shift of the run of points ``i..j`` (one direction): its median against the
+    baseline, its furthest point as the peak."""
+    run = np.abs(deviation[i : j + 1])
+    peak = i + int(np.argmax(run))
+    seg_median = float(np.median(x[i : j + 1]))
+    return Shift(
+        onset=int(finite_idx[i]),
+        peak=int(finite_idx[peak]),
+        end=int(finite_idx[j]),
+        direction="up" if deviation[peak] > 0 else "down",
+        magnitude=round(_z(seg_median, median, scale), 6),
+        baseline=median,
+        value=seg_median,
+        peak_value=float(x[peak]),
+        method=method,
+    )
 
 
 def _z(value: float, median: float, scale: float) -> float:
@@ -332,22 +345,7 @@ def _excursions(
         j = i
         while j + 1 < n and flags[j + 1] and not covered[j + 1]:
             j += 1
-        run = np.abs(deviation[i : j + 1])
-        peak = i + int(np.argmax(run))
-        seg_median = float(np.median(x[i : j + 1]))
-        out.append(
-            Shift(
-                onset=int(finite_idx[i]),
-                peak=int(finite_idx[peak]),
-                end=int(finite_idx[j]),
-                direction="up" if up else "down",
-                magnitude=round(_z(seg_median, median, scale), 6),
-                baseline=median,
-                value=seg_median,
-                peak_value=float(x[peak]),
-                method="normal_excursion",
-            )
-        )
+        out.append(_run_shift(x, finite_idx, deviation, i, j, median, scale, "normal_excursion"))
         i = j + 1
     return out
 
