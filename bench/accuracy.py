@@ -184,7 +184,7 @@ def build_rankers(train: Sequence[Case]) -> tuple[dict[str, Ranker], list[str]]:
 # -- PetShop -------------------------------------------------------------------------------------
 
 
-#: the published figure each real dataset is measured against (service top-1)
+#: the published figure Nezha Online Boutique is measured against (service top-1)
 NEZHA_ANCHOR = (
     "Nezha (Yu et al., ESEC/FSE 2023), Online Boutique, service level",
     "0.93 top-1",
@@ -320,21 +320,15 @@ def lodo_rankers(
     out: dict[str, Ranker] = {}
     notes: list[str] = []
     for name in (*real, "synthetic"):
-        pool = [c for other, cases in real.items() if other != name for c in cases]
-        if name != "synthetic":
-            pool += list(synthetic)
-        examples = [(c.view, c.truth) for c in pool]
+        sources = [(k, v) for k, v in (*real.items(), ("synthetic", synthetic)) if k != name]
+        examples = [(c.view, c.truth) for _, cases in sources for c in cases]
         if len(examples) < 3:
             notes.append(f"learned-lodo for {name} not run: {len(examples)} training incidents")
             continue
         out[name] = LearnedRanker().fit(examples)
         notes.append(
             f"learned-lodo for {name}: trained on {len(examples)} incidents ("
-            + ", ".join(
-                f"{k} {len(v)}"
-                for k, v in (("synthetic", synthetic), *real.items())
-                if k != name and (k != "synthetic" or name != "synthetic")
-            )
+            + ", ".join(f"{k} {len(v)}" for k, v in sources)
             + ")"
         )
     return out, notes
