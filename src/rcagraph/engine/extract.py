@@ -170,7 +170,7 @@ def extract_view(
     cols = read_columns(graph, q.SIGNALS, scope=scope, start=window_start, end=window_end)
     for row in cols["signals"]:
         uid_, kind, service, at_s, at_ns, summary, metric, direction, mag, src, ref, sev = row[:12]
-        end_s, end_ns, signal, excess = row[12:16]
+        end_s, end_ns, signal, excess, baseline, value = row[12:18]
         at = epoch_datetime(at_s, at_ns)
         if at is None or kind not in _SIGNAL_KINDS:
             continue
@@ -190,6 +190,8 @@ def extract_view(
                 end_at=epoch_datetime(end_s, end_ns) if end_s is not None else None,
                 signal=str(signal) if signal else None,
                 excess=_float(excess),
+                baseline=_float(baseline),
+                value=_float(value),
             )
         )
         names.add(str(service))

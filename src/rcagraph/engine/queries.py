@@ -82,7 +82,8 @@ ORDER BY c.at
 #: summary, metric, direction, magnitude, source, source_ref, severity (the log level of a log
 #: event's template, None for anomalies and alerts), end_s, end_ns (a metric anomaly's last
 #: point, None for other signals), excess (a metric anomaly's robust z beyond its series'
-#: normal envelope, None where unknown).
+#: normal envelope, None where unknown), baseline and value (a metric anomaly's baseline median
+#: and episode median, in the series' unit).
 SIGNALS = Query(
     "engine.signals",
     """
@@ -106,7 +107,7 @@ RETURN collect([
   CASE WHEN e:LogEvent
     THEN head([(e)-[:OF_TEMPLATE]->(t:LogTemplate {scope: $scope}) | t.severity])
   END,
-  e.end_at.epochSeconds, e.end_at.nanosecond, e.signal, e.excess
+  e.end_at.epochSeconds, e.end_at.nanosecond, e.signal, e.excess, e.baseline, e.value
 ]) AS signals
 """,
 )

@@ -8,10 +8,24 @@ operation, and *in which signal class*. This module computes, once per view:
 
 * **excess** per component: the largest robust z beyond the series' normal envelope
   (``SignalEvent.excess``, see :mod:`rcagraph.loaders.detect`; the robust z itself where the
-  envelope is unknown) among its failure anomalies of a health class (not traffic), from
-  ``horizon`` before the incident's onset to ``follow_window`` after it;
-* **dominance**: that excess over the largest of any component in the view (1 for the most
-  deviating component), on a log scale so one runaway series does not flatten the rest;
+  envelope is unknown) among its failure anomalies of a health class (not traffic) that are
+  *under way at or after the incident's onset*: begun at most ``horizon`` before it (the root
+  turns bad first) and not over before it (less the clock-skew tolerance), up to
+  ``follow_window`` after it. An episode that began and ended before the onset is an earlier
+  event (a previous incident, a burst of the series' own), not this incident's evidence;
+* **size** per component: among those anomalies (the ones beyond the normal envelope), the
+  largest *fold change* of the episode against its baseline, ``|log(value / baseline)|``
+  (:func:`fold_change`). A robust z measures change against a series' noise, so a flat series
+  (a latency of 4.6 ms to the microsecond) turns a trivial change into z 1000, and the z of a
+  CPU at 0.5 % → 85 % and of a latency at 4 → 7 ms cannot be compared; how many-fold each went
+  can, whatever the unit and the metric family. Where baseline and value are unknown, the
+  excess stands in (``log1p``);
+* **dominance**: the mean of two shares, each against the most deviating component of the
+  view: the component's size over the largest size, and ``log1p`` of its excess over that of
+  the largest excess (1 for a component that leads on both). Each alone misleads on real
+  telemetry: the robust z on flat series (above), the fold change along a call chain, where a
+  caller's latency percentile starts from a lower baseline than its callee's and so changes
+  "more-fold" for the same added seconds;
 * **signal match**: whether the component fails in the symptom's own signal class. Errors
   propagate to callers as errors (availability is the same class), latency as latency, and a
   saturated resource shows as latency; a component whose only anomaly is in another class
@@ -37,6 +51,8 @@ _MATCH: dict[str, dict[str, float]] = {
     "saturation": {"saturation": 1.0, "latency": 1.0},
 }
 _UNKNOWN_MATCH = 0.5  # the symptom's class is unknown ("other", or no symptom)
+#: sizes cap at a hundredfold change (from nothing to something is "total", not infinite)
+FOLD_CAP = math.log(101.0)
 
 
 def propagating_classes(symptom_classes: frozenset[str] | set[str]) -> frozenset[str] | None:
@@ -51,18 +67,23 @@ def propagating_classes(symptom_classes: frozenset[str] | set[str]) -> frozenset
 
 @dataclass(slots=True)
 class Strength:
-    """Per component: ``excess`` (raw robust z), ``dominance`` and ``match`` in [0, 1]."""
+    """Per component: ``excess`` (raw robust z), ``size`` (fold change), ``dominance`` and
+    ``match`` in [0, 1]."""
 
     excess: dict[str, float] = field(default_factory=dict)
+    size: dict[str, float] = field(default_factory=dict)
     classes: dict[str, set[str]] = field(default_factory=dict)
     top: float = 0.0
+    top_size: float = 0.0
     symptom_classes: frozenset[str] = frozenset()
 
     def dominance(self, n: str) -> float:
-        e = self.excess.get(n, 0.0)
-        if e <= 0.0 or self.top <= 0.0:
+        size = self.size.get(n, 0.0)
+        if size <= 0.0 or self.top_size <= 0.0:
             return 0.0
-        return math.log1p(e) / math.log1p(self.top)
+        e = self.excess.get(n, 0.0)
+        by_z = math.log1p(e) / math.log1p(self.top) if self.top > 0.0 else 0.0
+        return 0.5 * (size / self.top_size + by_z)
 
     def match(self, n: str) -> float:
         classes = self.classes.get(n)
@@ -83,6 +104,24 @@ def signal_excess(s: SignalEvent) -> float:
     return abs(s.magnitude) if s.magnitude is not None else 0.0
 
 
+def fold_change(s: SignalEvent, cls: str) -> float | None:
+    """``|log(value / baseline)|`` of a metric anomaly, capped at :data:`FOLD_CAP` (None when
+    either is unknown). For the availability class the *unavailable* share is compared
+    (100 % → 97 % is 3 points of failure where there were none; on a 0–1 scale alike); a
+    floor of 1 % of the larger of the two keeps a change from exactly 0 finite."""
+    if s.baseline is None or s.value is None:
+        return None
+    base, value = s.baseline, s.value
+    if not (math.isfinite(base) and math.isfinite(value)):
+        return None
+    if cls == "availability":
+        full = 100.0 if max(abs(base), abs(value)) > 1.0 else 1.0
+        base, value = full - base, full - value
+    base, value = abs(base), abs(value)
+    floor = 0.01 * max(base, value) + 1e-12
+    return min(abs(math.log((value + floor) / (base + floor))), FOLD_CAP)
+
+
 def view_strength(
     view: IncidentView,
     *,
@@ -90,9 +129,11 @@ def view_strength(
     hi: datetime,
     is_failure: Callable[[SignalEvent], bool],
     signal_class: Callable[[SignalEvent], str],
+    ongoing_from: datetime | None = None,
 ) -> Strength:
-    """:class:`Strength` of every component of ``view`` from its failure anomalies in
-    ``[lo, hi]`` (``is_failure`` and ``signal_class`` classify a signal)."""
+    """:class:`Strength` of every component of ``view`` from its failure anomalies that begin
+    in ``[lo, hi]`` and, with ``ongoing_from``, last until then at least (``is_failure`` and
+    ``signal_class`` classify a signal)."""
     out = Strength(
         symptom_classes=frozenset(s.signal for s in view.incident.symptoms if s.signal in _MATCH)
     )
@@ -106,6 +147,8 @@ def view_strength(
             continue
         if s.kind != "metric_anomaly":
             continue
+        if ongoing_from is not None and (s.end_at or s.at) < ongoing_from:
+            continue  # over before the incident began: an earlier episode
         cls = signal_class(s)
         e = signal_excess(s)
         if cls == "other" or e <= 0.0:
@@ -113,5 +156,10 @@ def view_strength(
         out.classes.setdefault(s.service, set()).add(cls)
         if e > out.excess.get(s.service, 0.0):
             out.excess[s.service] = e
+        fold = fold_change(s, cls)
+        size = min(math.log1p(e), FOLD_CAP) if fold is None else fold
+        if size > out.size.get(s.service, 0.0):
+            out.size[s.service] = size
     out.top = max(out.excess.values(), default=0.0)
+    out.top_size = max(out.size.values(), default=0.0)
     return out

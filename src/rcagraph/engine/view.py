@@ -90,6 +90,10 @@ class SignalEvent:
     signal: str | None = None
     #: robust z beyond the series' normal envelope (None: unknown, e.g. no normal window)
     excess: float | None = None
+    #: a metric anomaly's baseline median and episode median, in the series' unit (None for
+    #: other signals): how many-fold it changed, comparable across metric families
+    baseline: float | None = None
+    value: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

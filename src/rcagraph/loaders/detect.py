@@ -83,6 +83,11 @@ class DetectConfig:
     #: an excursion (a run of points beyond the normal envelope) this far past the envelope
     #: is reported even when it is too short for a change-point segment or a spike
     excursion_excess: float = 4.0
+    #: the normal envelope in a direction is the ``envelope_rank``-th highest peak of the normal
+    #: window's runs on that side of the median: a level the series reaches again and again
+    #: (its own bursts) is normal, one it reached once or twice (an earlier incident in the
+    #: window) is not
+    envelope_rank: int = 3
 
 
 DEFAULT = DetectConfig()
@@ -226,8 +231,7 @@ def detect_shifts(
         deviation = (x - median) / scale
     if not np.any(np.abs(deviation) >= config.min_magnitude):
         return []
-    lead = deviation[:lead_n]
-    envelope = {"up": max(0.0, float(lead.max())), "down": max(0.0, float(-lead.min()))}
+    envelope = normal_envelope(deviation[:lead_n], config.envelope_rank)
 
     noise = max(noise_scale(x), 0.01 * abs(median), config.min_scale, 1e-9)
     ends = _breakpoints(x, noise, config)
@@ -309,6 +313,27 @@ def detect_shifts(
     shifts = [_with_excess(s, envelope, median, scale) for s in shifts]
     shifts.sort(key=lambda s: (s.onset, s.method))
     return shifts
+
+
+def normal_envelope(deviation: FloatArray, rank: int) -> dict[str, float]:
+    """Per direction, the ``rank``-th highest peak (robust z) among the runs of ``deviation``
+    on that side of the baseline (0 when there are fewer runs): how far the series goes,
+    repeatedly, in normal operation."""
+    out: dict[str, float] = {}
+    for direction, side in (("up", deviation), ("down", -deviation)):
+        peaks: list[float] = []
+        current = 0.0
+        for value in side:
+            if value > 0.0:
+                current = max(current, float(value))
+            elif current > 0.0:
+                peaks.append(current)
+                current = 0.0
+        if current > 0.0:
+            peaks.append(current)
+        peaks.sort(reverse=True)
+        out[direction] = peaks[rank - 1] if len(peaks) >= rank else 0.0
+    return out
 
 
 def _with_excess(shift: Shift, envelope: dict[str, float], median: float, scale: float) -> Shift:

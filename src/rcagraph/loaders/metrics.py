@@ -35,7 +35,7 @@ from rcagraph.loaders.canary import VersionedSeries, canary_analysis, parse_labe
 from rcagraph.loaders.canary_graph import canary_rows, write_verdicts
 from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts
 from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
-from rcagraph.loaders.normal_window import normal_until_ns
+from rcagraph.loaders.normal_window import NormalWindow, normal_window
 from rcagraph.loaders.otlp import SERVICE_LABELS
 from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, make_ref, raw_path
 from rcagraph.loaders.records import Where
@@ -246,15 +246,15 @@ class Series:
 
 
 def series_anomalies(
-    series: Series, config: DetectConfig = DEFAULT, normal_until_ns: int | None = None
+    series: Series, config: DetectConfig = DEFAULT, normal: NormalWindow | None = None
 ) -> list[tuple[Shift, int, int, int]]:
-    """Shifts of a series as (shift, onset_ns, peak_ns, end_ns), in time order; the samples
-    before ``normal_until_ns`` (when given) are its normal operation."""
+    """Shifts of a series as (shift, onset_ns, peak_ns, end_ns), in time order; ``normal``
+    (when given) says which of its samples are normal operation."""
     ts = np.frombuffer(series.ts, dtype=np.int64)
     values = np.frombuffer(series.values, dtype=np.float64)
     order = np.argsort(ts, kind="stable")
     ts, values = ts[order], values[order]
-    normal_end = None if normal_until_ns is None else int(np.searchsorted(ts, normal_until_ns))
+    normal_end = None if normal is None else normal.end_index(ts, config.min_points)
     return [
         (s, int(ts[s.onset]), int(ts[s.peak]), int(ts[s.end]))
         for s in detect_shifts(values, config, normal_end)
@@ -326,9 +326,9 @@ class MetricsLoader:
         ctx: LoadContext, source: str, raw_file: Path, all_series: Any
     ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        normal_until = normal_until_ns(ctx.bundle_dir)
+        normal = normal_window(ctx.bundle_dir)
         for s in all_series:
-            for shift, onset, peak, end in series_anomalies(s, normal_until_ns=normal_until):
+            for shift, onset, peak, end in series_anomalies(s, normal=normal):
                 at = ns_to_dt(onset)
                 rows.append(
                     {

@@ -22,7 +22,6 @@ so they are exact to within 5 %, in constant memory per edge-minute.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.detect import DetectConfig, detect_shifts
 from rcagraph.loaders.epoch_ns import MINUTE_NS, ns_to_dt, parse_epoch_ns
 from rcagraph.loaders.metrics import anomaly_props
-from rcagraph.loaders.normal_window import normal_until_ns
+from rcagraph.loaders.normal_window import normal_window
 from rcagraph.loaders.rawstore import EDGE_SERIES_SCHEMA, ParquetSink, make_ref, raw_path
 from rcagraph.loaders.records import Where, iter_jsonl
 from rcagraph.loaders.signal_queries import ANOMALIES, CALL_EDGES
@@ -254,7 +253,7 @@ class TracesLoader:
         raw_file = raw_path(ctx.data_dir, ctx.scope, "traces", source, "edges")
         edge_rows: list[dict[str, Any]] = []
         anomaly_rows: list[dict[str, Any]] = []
-        normal_until = normal_until_ns(ctx.bundle_dir)
+        normal = normal_window(ctx.bundle_dir)
         with ParquetSink(raw_file, EDGE_SERIES_SCHEMA) as sink:
             for (caller, callee), minutes in sorted(graph.edges.items()):
                 total = _Cell()
@@ -285,7 +284,6 @@ class TracesLoader:
                     p95s.append(p95)
                 series_ref = make_ref(ctx.data_dir, raw_file, caller=caller, callee=callee)
                 ref = f"line {first_line.get((caller, callee), 0)}"
-                normal_end = None if normal_until is None else bisect_left(ts, normal_until)
                 edge_rows.append(
                     {
                         "caller_uid": uid(ctx.scope, "Component", caller),
@@ -304,6 +302,7 @@ class TracesLoader:
                     (f"rpc.error_ratio from {caller}", "errors", ratios, RATIO_CONFIG),
                     (f"rpc.latency_p95 from {caller}", "latency", p95s, LATENCY_CONFIG),
                 ):
+                    normal_end = None if normal is None else normal.end_index(ts, config.min_points)
                     for shift in detect_shifts(np.asarray(values), config, normal_end):
                         onset, peak, end = ts[shift.onset], ts[shift.peak], ts[shift.end]
                         anomaly_rows.append(

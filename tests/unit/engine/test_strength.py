@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
 from rcagraph.engine.features import FeatureConfig, build_candidates, is_failure_signal
 from rcagraph.engine.features.classify import signal_class
+from rcagraph.engine.features.view_graph import ViewGraph
 from rcagraph.engine.scorer import DefaultScorer
-from rcagraph.engine.strength import propagating_classes, view_strength
+from rcagraph.engine.strength import FOLD_CAP, fold_change, propagating_classes, view_strength
 from rcagraph.engine.view import IncidentView, SignalEvent, Symptom
 from tests.unit.engine.views import ONSET, shop_view, sig, t
 
@@ -139,3 +141,80 @@ def test_a_class_observed_only_on_the_symptom_is_not_followed() -> None:
     }
     assert feats["frontend"]["victim"] == 1.0
     assert DefaultScorer().rank(view).candidates[0].service == "redis"
+
+
+def folded(
+    service: str, minutes: float, name: str, z: float, baseline: float, value: float
+) -> SignalEvent:
+    return dataclasses.replace(
+        metric(service, minutes, name, z=z, excess=z), baseline=baseline, value=value
+    )
+
+
+def test_dominance_compares_fold_changes_not_robust_z() -> None:
+    """payment's latency sits at 4.4 ms to the microsecond, so 4.4 → 7 ms is z 1000; cart's
+    CPU went 0.5 % → 85 % (z 40, noisier). By robust z alone payment would lead; with how
+    many-fold each changed beside it, cart does."""
+    view = shop_view(
+        signals=[
+            folded("cart", -3, "cpu_usage_percent", z=40, baseline=0.5, value=85.0),
+            folded("payment", -3, "latency_p99", z=1000, baseline=0.0044, value=0.007),
+        ]
+    )
+    cart, payment, _ = strength_of(view)
+    by_z = math.log1p(40) / math.log1p(1000)
+    assert cart == pytest.approx(0.5 * (1.0 + by_z))  # the largest fold change
+    # fold changes with the 1 % floor: cart ×63.6 (0.5 + 0.85 → 85 + 0.85), payment ×1.58
+    fold = math.log((0.007 + 7e-5) / (0.0044 + 7e-5)) / math.log(85.85 / 1.35)
+    assert payment == pytest.approx(0.5 * (fold + 1.0), rel=0.01)  # the largest excess
+    assert cart > payment
+
+
+def test_fold_change_of_availability_compares_the_unavailable_share() -> None:
+    # 99.9 % → 97 %: 0.1 → 3 points unavailable (floored at 1 % of 3)
+    down = folded("cart", 0, "availability_percent", z=30, baseline=99.9, value=97.0)
+    assert fold_change(down, "availability") == pytest.approx(math.log(3.03 / 0.13), rel=0.01)
+    perfect = folded("cart", 0, "availability_percent", z=30, baseline=100.0, value=97.0)
+    assert fold_change(perfect, "availability") == pytest.approx(FOLD_CAP)  # from none
+    ratio = folded("cart", 0, "success_ratio", z=30, baseline=0.99, value=0.5)  # a 0–1 scale
+    assert fold_change(ratio, "availability") == pytest.approx(math.log(0.505 / 0.015), rel=0.01)
+    from_zero = folded("cart", 0, "error_ratio", z=30, baseline=0.0, value=0.2)
+    assert fold_change(from_zero, "errors") == pytest.approx(FOLD_CAP)
+    assert fold_change(metric("cart", 0, "x", z=5, excess=1), "latency") is None
+
+
+def test_an_episode_over_before_the_onset_is_not_this_incidents_strength() -> None:
+    """payment had a huge episode 15 minutes before the onset, over 10 minutes before it (an
+    earlier incident); cart turns bad now. Only cart's episode counts."""
+    earlier = dataclasses.replace(
+        folded("payment", -15, "latency_p99", z=900, baseline=0.01, value=1.0), end_at=t(-10)
+    )
+    now = folded("cart", -1, "cpu_usage_percent", z=30, baseline=10.0, value=60.0)
+    view = shop_view(signals=[earlier, now])
+    s = view_strength(
+        view,
+        lo=t(-20),
+        hi=t(30),
+        is_failure=is_failure_signal,
+        signal_class=signal_class,
+        ongoing_from=t(-2),
+    )
+    assert s.dominance("cart") == pytest.approx(1.0) and s.dominance("payment") == 0.0
+    assert s.excess.keys() == {"cart"}
+    everything = view_strength(
+        view, lo=t(-20), hi=t(30), is_failure=is_failure_signal, signal_class=signal_class
+    )
+    assert everything.dominance("payment") == pytest.approx(1.0)
+
+
+def test_a_components_onset_is_its_episode_under_way_at_the_incident() -> None:
+    """cart had an episode 15–10 minutes before the onset (an earlier incident) and turns bad
+    again a minute before it: its onset for this incident is the second episode."""
+    earlier = dataclasses.replace(
+        metric("cart", -15, "cpu_usage_percent", z=30, excess=25), end_at=t(-10)
+    )
+    now = metric("cart", -1, "cpu_usage_percent", z=30, excess=25)
+    view = shop_view(signals=[earlier, now])
+    assert ViewGraph(view, FeatureConfig()).strong_onset("cart") == t(-1)
+    old = ViewGraph(view, FeatureConfig(ongoing_onsets=False))
+    assert old.strong_onset("cart") == t(-15)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rcagraph.loaders.detect import DetectConfig, detect_shifts, robust_baseline
+from rcagraph.loaders.detect import DetectConfig, detect_shifts, normal_envelope, robust_baseline
 
 RNG = np.random.default_rng(42)
 
@@ -175,3 +175,25 @@ def test_any_series_with_any_normal_end_is_handled(values: list[float], end: int
     for shift in detect_shifts(values, normal_end=end):
         assert shift.excess is None or shift.excess >= 0.0
         assert 0 <= shift.onset <= shift.peak <= shift.end < len(values)
+
+
+def test_an_earlier_incident_in_the_normal_window_does_not_raise_the_envelope() -> None:
+    """The minutes before an incident hold an earlier fault on the same series (one episode
+    at 90 % CPU). The envelope is what the series reaches *again and again* (the third highest
+    excursion), so the new saturation at 90 % still has an excess; with one earlier episode as
+    the envelope (rank 1) it had none."""
+    rng = np.random.default_rng(11)
+    series = rng.normal(20.0, 2.0, 60)
+    series[10:15] = 90.0  # an earlier incident, inside the normal window
+    series[45:50] = 90.0  # this incident
+    (*_, now) = detect_shifts(series, normal_end=40)
+    assert now.onset == 45 and now.excess is not None and now.excess > 10
+    (*_, rank1) = detect_shifts(series, DetectConfig(envelope_rank=1), normal_end=40)
+    assert rank1.onset == 45 and rank1.excess == 0.0
+
+
+def test_the_envelope_is_the_rank_th_highest_excursion() -> None:
+    deviation = np.array([0.0, 5.0, 0.0, 9.0, 1.0, 0.0, 3.0, 0.0, -2.0, -7.0, 0.0])
+    assert normal_envelope(deviation, 1) == {"up": 9.0, "down": 7.0}
+    assert normal_envelope(deviation, 3) == {"up": 3.0, "down": 0.0}  # one run below
+    assert normal_envelope(np.zeros(5), 3) == {"up": 0.0, "down": 0.0}

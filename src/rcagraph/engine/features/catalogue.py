@@ -62,9 +62,10 @@ FEATURES: dict[str, str] = {
     "largest of any on-path component in the incident): which of several components that "
     "explain the symptom equally deviates most (does not saturate, unlike magnitude)",
     "loudness": "log-scaled number of signals on the component (capped at 1)",
-    "dominance": "log(1 + the component's largest health-anomaly z beyond its series' normal "
-    "envelope) over the same for the most deviating component of the view "
-    "(rcagraph.engine.strength)",
+    "dominance": "how far the component's health anomalies under way at the onset went beyond "
+    "normal operation, against the most deviating component of the view: the mean of its "
+    "largest fold change over the view's largest and log(1 + its largest z beyond the normal "
+    "envelope) over the view's largest (rcagraph.engine.strength)",
     "signal_match": "the component fails (beyond its normal envelope) in the symptom's signal "
     "class: errors/availability for an error symptom, latency or saturation for a latency one",
     "alert_only": "the component has alerts but no anomaly or log signal",

@@ -39,3 +39,9 @@ class FeatureConfig:
     #: only metric anomalies of a class that can travel to the symptoms' class mark onsets
     #: (:func:`rcagraph.engine.strength.propagating_classes`)
     class_aware: bool = True
+    #: only anomalies still under way at the onset count towards a component's strength
+    #: (:func:`rcagraph.engine.strength.view_strength`)
+    ongoing_strength: bool = True
+    #: a component's onset is its first signal still under way at the incident's onset
+    #: (:class:`rcagraph.engine.features.view_graph.ViewGraph`)
+    ongoing_onsets: bool = True

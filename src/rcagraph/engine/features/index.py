@@ -109,6 +109,7 @@ class ViewIndex:
             hi=self.onset + cfg.follow_window,
             is_failure=is_failure_signal,
             signal_class=signal_class,
+            ongoing_from=self.onset - cfg.skew if cfg.ongoing_strength else None,
         )
         self._deps: dict[str, tuple[str, ...]] = {}
         self._callers: dict[str, tuple[str, ...]] = {}
@@ -213,6 +214,18 @@ class ViewIndex:
             return None
         i = bisect_left(times, lo)
         return self._strong[n][i] if i < len(times) else None
+
+    def first_ongoing(self, n: str, lo: datetime, live_from: datetime) -> SignalEvent | None:
+        """The component's first anomaly or log signal at or after ``lo`` that is still under
+        way at ``live_from``: a metric anomaly whose episode ends at or after it (a log signal
+        marks when errors began, its end is unknown: it counts)."""
+        times = self._strong_at.get(n)
+        if not times:
+            return None
+        for s in self._strong[n][bisect_left(times, lo) :]:
+            if s.kind != "metric_anomaly" or (s.end_at or s.at) >= live_from:
+                return s
+        return None
 
     def count_strong(self, n: str, lo: datetime, hi: datetime) -> int:
         """Anomaly/log signals of ``n`` in ``[lo, hi)``."""

@@ -28,10 +28,15 @@ class ViewGraph(ViewIndex):
         super().__init__(view, cfg)
         # each component's own onset for this incident: its first anomaly/log signal from
         # ``horizon`` before the incident's onset on (older signals belong to other episodes)
+        # that is still under way at the onset (less the clock-skew tolerance): an episode
+        # over before the incident began is an earlier event, not where this one started
         lo = self.onset - cfg.horizon
+        live = self.onset - cfg.skew
         self.onsets: dict[str, datetime] = {}
         for n in self._strong:
-            first = self.first_strong(n, lo)
+            first = (
+                self.first_ongoing(n, lo, live) if cfg.ongoing_onsets else self.first_strong(n, lo)
+            )
             if first is not None:
                 self.onsets[n] = first.at
         # memoised per (component, time)
