@@ -23,7 +23,7 @@ from rcagraph.loaders.changes import (
     purl_version,
 )
 from rcagraph.loaders.incident import read_incident
-from rcagraph.loaders.records import RecordError
+from rcagraph.loaders.records import RecordError, RecordSkipped
 from rcagraph.loaders.topology import parse_catalog, parse_edges, parse_ref
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "bundles" / "checkout-latency"
@@ -57,6 +57,9 @@ def test_cdevent_rollback_and_bad_shapes_name_the_field() -> None:
     assert parse_cdevent(events[2]).rollback is True
     other = json.loads(json.dumps(events[0]))
     other["context"]["type"] = "dev.cdevents.pipelinerun.started.0.2.0"
+    with pytest.raises(RecordSkipped, match="pipelinerun.started is not used"):
+        parse_cdevent(other)
+    other["context"]["type"] = "dev.cdevents.pipelinerun"
     with pytest.raises(RecordError) as info:
         parse_cdevent(other)
     assert info.value.field == "context.type"
@@ -195,7 +198,7 @@ def test_alertmanager_payloads() -> None:
     single["alerts"][0]["startsAt"] = "2026-03-01T12:02:00"
     ((_, rej),) = list(parse_payloads(single, "alerts/b.json"))
     assert isinstance(rej, Rejection) and rej.pointer == "/alerts/0" and rej.field == "startsAt"
-    ((_, rej),) = list(parse_payloads({"version": "3", "alerts": []}, "alerts/c.json"))
+    ((_, rej),) = list(parse_payloads({"version": "5", "alerts": []}, "alerts/c.json"))
     assert isinstance(rej, Rejection) and rej.field == "version"
 
 
