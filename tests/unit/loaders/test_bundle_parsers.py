@@ -22,6 +22,7 @@ from rcagraph.loaders.changes import (
     parse_lines,
     purl_version,
 )
+from rcagraph.loaders.changes.row import ChangeRow
 from rcagraph.loaders.incident import read_incident
 from rcagraph.loaders.records import RecordError, RecordSkipped
 from rcagraph.loaders.topology import parse_catalog, parse_edges, parse_ref
@@ -42,6 +43,7 @@ def example_lines(name: str) -> list[dict[str, Any]]:
 
 def test_cdevent_upgrade_gives_service_version_and_custom_data() -> None:
     row = parse_cdevent(example_lines("deployments.jsonl")[1])
+    assert isinstance(row, ChangeRow)
     assert (row.services, row.version, row.action, row.rollback) == (
         ["cartservice"],
         "v1.4.2",
@@ -54,10 +56,11 @@ def test_cdevent_upgrade_gives_service_version_and_custom_data() -> None:
 
 def test_cdevent_rollback_and_bad_shapes_name_the_field() -> None:
     events = example_lines("deployments.jsonl")
-    assert parse_cdevent(events[2]).rollback is True
+    rollback = parse_cdevent(events[2])
+    assert isinstance(rollback, ChangeRow) and rollback.rollback is True
     other = json.loads(json.dumps(events[0]))
     other["context"]["type"] = "dev.cdevents.pipelinerun.started.0.2.0"
-    with pytest.raises(RecordSkipped, match="pipelinerun.started is not used"):
+    with pytest.raises(RecordSkipped, match=r"pipelinerun\.started is not used"):
         parse_cdevent(other)
     other["context"]["type"] = "dev.cdevents.pipelinerun"
     with pytest.raises(RecordError) as info:
