@@ -44,7 +44,7 @@ from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
 from rcagraph.loaders.normal_window import normal_until_ns
 from rcagraph.loaders.otlp import SERVICE_LABELS
 from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, make_ref, raw_path
-from rcagraph.loaders.records import Where
+from rcagraph.loaders.records import Where, raw_of
 from rcagraph.loaders.signal_queries import ANOMALIES
 from rcagraph.loaders.timeparse import parse_rfc3339_or_epoch_s
 from rcagraph.schema.signals import signal_of
@@ -223,11 +223,11 @@ def _result_samples(
     for many in ("values", "histograms"):
         if many in result and not isinstance(result[many], list):
             yield Where(source, pointer=f"/data/result/{i}/{many}").reject(
-                KIND, f"{many} is not a list", field=many, raw=str(result[many])[:2000]
+                KIND, f"{many} is not a list", field=many, raw=raw_of(result[many])
             )
     for fld, j, pair in _pairs(result):
         at = Where(source, pointer=f"/data/result/{i}/{fld}" + (f"/{j}" if fld[-1] == "s" else ""))
-        raw = str(pair)[:2000]
+        raw = raw_of(pair)
         if not isinstance(pair, list) or len(pair) != 2:
             yield at.reject(KIND, "expected [time, value]", field=fld, raw=raw)
             continue
@@ -279,15 +279,16 @@ def iter_prometheus(value: object, source: str, stem: str) -> Iterator[Sample | 
         return
     for i, result in enumerate(results):
         here = Where(source, pointer=f"/data/result/{i}")
+        raw = raw_of(result)  # a rejected series keeps its text in the quarantine
         metric = result.get("metric") if isinstance(result, Mapping) else None
         if not isinstance(metric, Mapping):
-            yield here.reject(KIND, "result has no metric labels", field="metric")
+            yield here.reject(KIND, "result has no metric labels", field="metric", raw=raw)
             continue
         labels = {str(k): str(v) for k, v in metric.items()}
         service_label = next((k for k in SERVICE_LABELS if labels.get(k, "").strip()), None)
         if service_label is None:
             yield Where(source, pointer=f"/data/result/{i}/metric").reject(
-                KIND, "no service, service_name, job or app label", field="metric.service"
+                KIND, "no service, service_name, job or app label", field="metric.service", raw=raw
             )
             continue
         service = labels[service_label].strip()
@@ -298,7 +299,10 @@ def iter_prometheus(value: object, source: str, stem: str) -> Iterator[Sample | 
         assert isinstance(result, Mapping)
         if not any(k in result for k in ("values", "value", "histograms", "histogram")):
             yield here.reject(
-                KIND, "result has no values, value, histograms or histogram", field="values"
+                KIND,
+                "result has no values, value, histograms or histogram",
+                field="values",
+                raw=raw,
             )
             continue
         yield from _result_samples(result, i, source, service, name, rest)

@@ -517,6 +517,9 @@ def test_vector_answers_and_bad_histograms() -> None:
         ("lat_sum", "/data/result/1/histogram"),
     ]
     rejected = [(r.pointer, r.field) for r in out if isinstance(r, Rejection)]
+    # a rejected series keeps its raw text (issue 12 item 14)
+    raws = [json.loads(r.raw) for r in out if isinstance(r, Rejection)]
+    assert raws == [[1772366400, {"sum": "1"}], {"not": "a list"}, {"metric": {"job": "cart"}}]
     assert rejected == [
         ("/data/result/2/histogram", "histogram.histogram.count"),
         ("/data/result/3/histograms", "histograms"),
