@@ -174,7 +174,7 @@ def test_structured_cloudevents_are_unwrapped() -> None:
 
 def test_bad_cloudevents_envelopes_name_their_field() -> None:
     for bad, field in (
-        ({"specversion": "1.0", "id": "x", "type": "t", "source": "s"}, "data"),
+        ({"specversion": "1.0", "id": "x", "type": DEPLOYED["context"]["type"]}, "data"),
         (envelope("{not json"), "data"),
         (envelope(None) | {"data": None, "data_base64": "%%%"}, "data_base64"),
         (envelope(None) | {"data": None, "data_base64": 12}, "data_base64"),
@@ -184,6 +184,9 @@ def test_bad_cloudevents_envelopes_name_their_field() -> None:
             unwrap_cloudevent(bad)
         assert info.value.field == field, bad
     assert unwrap_cloudevent(DEPLOYED) is DEPLOYED
+    push = envelope({"ref": "refs/heads/main"}) | {"type": "com.github.push"}
+    with pytest.raises(RecordSkipped, match=r"'com\.github\.push' are not CDEvents"):
+        parse_cdevent(push)
 
 
 def test_a_cloudevents_batch_line_gives_one_record_per_element(tmp_path: Path) -> None:

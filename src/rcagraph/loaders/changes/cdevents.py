@@ -127,9 +127,13 @@ def _decoded_data(envelope: Mapping[str, Any]) -> object:
 def unwrap_cloudevent(obj: object) -> object:
     """The CDEvent of a structured-mode CloudEvent envelope (``specversion`` …, ``data``);
     anything else as it is. A ``data`` object without ``context`` gets the envelope's
-    ``id``, ``source``, ``type`` and ``time`` as its context."""
+    ``id``, ``source``, ``type`` and ``time`` as its context. A CloudEvent whose ``type`` is
+    not a CDEvent's (``dev.cdevents.…``) is skipped, as a broker may forward every event."""
     if not isinstance(obj, Mapping) or "specversion" not in obj or "context" in obj:
         return obj
+    ce_type = obj.get("type")
+    if isinstance(ce_type, str) and ce_type and not ce_type.startswith("dev.cdevents."):
+        raise RecordSkipped(f"CloudEvents of type {ce_type!r} are not CDEvents")
     data = _decoded_data(obj)
     if isinstance(data, Mapping) and "context" not in data and "subject" in data:
         context = {
