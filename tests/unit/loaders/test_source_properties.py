@@ -270,3 +270,50 @@ def test_no_prometheus_answer_crashes_the_metrics_parser(doc: Any) -> None:
             assert item.pointer and item.reason and item.field
         else:
             assert isinstance(item, Sample) and item.json_ref.startswith("/data/result/")
+
+
+UNLEASH_TYPES = st.sampled_from(
+    [
+        "feature-created",
+        "feature-updated",
+        "feature-environment-enabled",
+        "feature-environment-disabled",
+        "feature-strategy-update",
+        "feature-tagged",
+        "strategy-created",
+        "project-created",
+        "",
+    ]
+)
+
+
+@st.composite
+def unleash_events(draw: st.DrawFn) -> dict[str, Any]:
+    event: dict[str, Any] = {}
+    put(event, "id", draw(st.integers(-1, 5) | maybe))
+    put(event, "type", draw(UNLEASH_TYPES | maybe))
+    put(event, "createdAt", draw(TIMES))
+    put(event, "featureName", draw(st.sampled_from(["new-checkout", "", None]) | maybe))
+    put(event, "environment", draw(st.sampled_from(["production", None]) | maybe))
+    put(event, "data", draw(st.fixed_dictionaries({"parameters": anything}) | maybe))
+    put(event, "preData", draw(maybe))
+    tag = st.fixed_dictionaries({"type": st.text(max_size=3), "value": st.text(max_size=8)})
+    put(event, "tags", draw(st.lists(tag, max_size=2) | maybe))
+    return event
+
+
+@PROP
+@given(unleash_events())
+def test_an_unleash_event_is_a_flag_change_a_skip_or_a_rejection_naming_its_field(
+    event: dict[str, Any],
+) -> None:
+    try:
+        row = parse_flag_change(event)
+    except RecordSkipped as exc:
+        assert exc.reason.startswith("Unleash ")
+        assert not event.get("featureName") or event.get("type") == "feature-tagged"
+    except RecordError as exc:
+        assert exc.field, exc.reason
+    else:
+        assert row.flag_key == event["featureName"] and row.flag_provider == "unleash"
+        assert row.change_id == str(event["id"])
