@@ -279,6 +279,10 @@ class KindCountsOut(BaseModel):
     loaded: int = Field(description="new in the graph")
     merged: int = Field(description="already there")
     rejected: int
+    skipped: int = Field(0, description="valid records not used (acknowledged, not rejected)")
+    skip_reasons: dict[str, int] = Field(
+        default_factory=dict, description="skipped records per reason"
+    )
 
 
 class RejectionOut(BaseModel):

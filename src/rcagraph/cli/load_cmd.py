@@ -17,11 +17,16 @@ from rcagraph.loaders.incident import read_incident
 def print_report(report: LoadReport) -> None:
     table = Table(title=f"load of {report.bundle} into scope {report.scope}")
     table.add_column("kind")
-    for col in ("read", "loaded", "merged", "rejected"):
+    for col in ("read", "loaded", "merged", "rejected", "skipped"):
         table.add_column(col, justify="right")
     for kind, c in sorted(report.kinds.items()):
-        table.add_row(kind, str(c.read), str(c.loaded), str(c.merged), str(c.rejected))
+        table.add_row(
+            kind, str(c.read), str(c.loaded), str(c.merged), str(c.rejected), str(c.skipped)
+        )
     console.print(table)
+    for kind, c in sorted(report.kinds.items()):
+        for reason, n in sorted(c.skip_reasons.items()):
+            console.print(f"skipped {n} {kind}: {reason}", highlight=False)
     for r in report.rejections:
         console.print(f"[yellow]rejected[/yellow] {r.message()}", markup=True, highlight=False)
     for f in report.unknown_files:

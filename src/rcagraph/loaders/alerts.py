@@ -1,10 +1,16 @@
-"""``alerts/*.json``: Alertmanager webhook payloads (``version`` "4"), one a file or an array.
+"""``alerts/*.json``: Alertmanager webhook payloads (``version`` "4") and Grafana-managed
+alerting webhooks (the same shape, ``version`` "1", with ``orgId``, ``state``, ``title``,
+``message`` and per-alert ``values``/``valueString``, read and not stored), one a file or an
+array.
 
 Each ``alerts[]`` item becomes an ``:Alert:Event`` with ``OBSERVED_ON`` to its component. The
 service is the first of the labels ``service``, ``service_name``, ``job``, ``app`` on the alert,
 then on the payload's ``commonLabels``.
 
-Identity: the upstream ``fingerprint`` is kept (and indexed) as the alert's identity; the node's
+Identity: the upstream ``fingerprint`` is kept (and indexed) as the alert's identity (an alert
+without one, as older Alertmanager releases send, gets the fingerprint Alertmanager computes
+from its label set: :func:`label_fingerprint`); an alert without ``status`` takes the group's.
+The node's
 ``uid`` is the fingerprint *and* ``startsAt``. Alertmanager gives an alert that fires again
 after it resolved the same fingerprint and a new ``startsAt``: that is a new episode and a new
 ``:Alert`` node, while the firing and the resolved notification of one episode (same
@@ -15,7 +21,7 @@ in which files load does not matter).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,19 +47,22 @@ SERVICE_LABELS = ("service", "service_name", "job", "app")
 _ZERO_TIME_PREFIX = "0001-01-01"
 
 
+Status = Literal["firing", "resolved"]
+
+
 class AlertItem(Record):
-    status: Literal["firing", "resolved"]
+    status: Status | None = None
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
     startsAt: Timestamp  # noqa: N815 (the format's names)
     endsAt: str | None = None  # noqa: N815 (checked below: zero time means "not ended")
     generatorURL: str | None = None  # noqa: N815
-    fingerprint: str = Field(min_length=1)
+    fingerprint: str | None = None
 
 
 class WebhookPayload(Record):
-    version: Literal["4"]
-    status: Literal["firing", "resolved"]
+    version: Literal["1", "2", "3", "4"]  # Alertmanager: "4"; Grafana-managed alerting: "1"
+    status: Status | None = None
     groupKey: str | None = None  # noqa: N815
     receiver: str | None = None
     commonLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
@@ -103,8 +112,34 @@ def _service(*label_sets: dict[str, str]) -> str | None:
     return None
 
 
-def parse_alert(item: object, common: dict[str, str]) -> AlertRow:
+_FNV64_OFFSET = 14695981039346656037
+_FNV64_PRIME = 1099511628211
+_MASK64 = (1 << 64) - 1
+#: the byte Prometheus puts after every label name and value (it cannot occur in UTF-8)
+_SEPARATOR = 0xFF
+
+
+def label_fingerprint(labels: Mapping[str, str]) -> str:
+    """The fingerprint Alertmanager gives an alert: the 64-bit FNV-1a hash of its label set,
+    labels sorted by name, each name and each value followed by the byte 0xFF, as 16 lower-case
+    hex digits (Prometheus ``model.LabelSet.Fingerprint``; an empty set hashes to the FNV
+    offset basis)."""
+    h = _FNV64_OFFSET
+    for name in sorted(labels):  # code-point order is UTF-8 byte order, as Go sorts
+        for part in (name, labels[name]):
+            for byte in part.encode("utf-8", "surrogatepass"):
+                h = ((h ^ byte) * _FNV64_PRIME) & _MASK64
+            h = ((h ^ _SEPARATOR) * _FNV64_PRIME) & _MASK64
+    return f"{h:016x}"
+
+
+def parse_alert(
+    item: object, common: dict[str, str], group_status: Status | None = None
+) -> AlertRow:
     alert = validate(AlertItem, item)
+    status = alert.status or group_status
+    if status is None:
+        raise RecordError("required field is missing (on the alert and on the group)", "status")
     ends_at: datetime | None = None
     if alert.endsAt and not alert.endsAt.startswith(_ZERO_TIME_PREFIX):
         try:
@@ -112,10 +147,10 @@ def parse_alert(item: object, common: dict[str, str]) -> AlertRow:
         except RecordError as exc:
             raise RecordError(exc.reason, field="endsAt") from None
     return AlertRow(
-        fingerprint=alert.fingerprint,
+        fingerprint=alert.fingerprint or label_fingerprint(alert.labels),
         name=alert.labels.get("alertname"),
         service=_service(alert.labels, common),
-        status=alert.status,
+        status=status,
         at=alert.startsAt,
         ends_at=ends_at,
         severity=alert.labels.get("severity"),
@@ -149,7 +184,7 @@ def parse_payloads(doc: object, file: str) -> Iterator[tuple[Where, AlertRow | R
         for i, item in enumerate(header.alerts):
             at = Where(file, pointer=f"{base}/alerts/{i}")
             try:
-                yield at, parse_alert(item, header.commonLabels)
+                yield at, parse_alert(item, header.commonLabels, header.status)
             except RecordError as exc:
                 yield at, at.reject("alert", exc.reason, exc.field, raw=raw_of(item))
 

@@ -42,12 +42,20 @@ class Rejection:
 
 @dataclass(slots=True)
 class KindCounts:
-    """Per kind of record: read, loaded (new in the graph), merged (already there), rejected."""
+    """Per kind of record: read, loaded (new in the graph), merged (already there), rejected,
+    and skipped: valid records rcagraph does not use (e.g. a LaunchDarkly ``environment``
+    webhook), acknowledged and not rejected, counted by reason in ``skip_reasons``."""
 
     read: int = 0
     loaded: int = 0
     merged: int = 0
     rejected: int = 0
+    skipped: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
 
 
 @dataclass(slots=True)
@@ -131,6 +139,11 @@ class LoadContext:
     def reject(self, rejection: Rejection) -> None:
         self.report.rejections.append(rejection)
         self.report.counts(rejection.kind).rejected += 1
+
+    def skip(self, kind: str, reason: str) -> None:
+        """Count a valid record that is not used (never a rejection: the load still exits 0
+        and a receiver still answers 2xx)."""
+        self.report.counts(kind).skip(reason)
 
     def record_write(self, kind: str, stats: WriteStats) -> None:
         """Count a batch of primary nodes of ``kind``: created → loaded, else merged."""

@@ -11,9 +11,15 @@ version in the same minutes (:mod:`rcagraph.loaders.canary`, written by
 
 CSV: header ``timestamp,service,metric,value`` and optionally ``labels`` (``k=v;k=v``);
 timestamps RFC 3339 with an offset or epoch seconds. JSON: ``status`` "success",
-``data.resultType`` "matrix"; the service is the first of the labels service, service_name,
-job, app; the metric is ``__name__`` or the file's stem. The labels kept with a series are the
-others, sorted, as ``k=v;k=v``.
+``data.resultType`` "matrix" (``values``) or "vector" (``value``); the service is the first of
+the labels service, service_name, job, app; the metric is ``__name__`` or the file's stem. The
+labels kept with a series are the others, sorted, as ``k=v;k=v``.
+
+Native histograms (``histograms`` in a matrix, ``histogram`` in a vector: ``[time, {count,
+sum, buckets}]``) are read as two float series, ``<metric>_count`` and ``<metric>_sum``, the
+names a classic histogram's series have (a ``rate()`` query gives their rates; a quantile is
+what ``histogram_quantile`` computes server-side, read as any float series). Buckets are not
+kept. A histogram sample counts once in ``read``.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
 from rcagraph.loaders.normal_window import NormalWindow, normal_window
 from rcagraph.loaders.otlp import SERVICE_LABELS
 from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, make_ref, raw_path
-from rcagraph.loaders.records import Where
+from rcagraph.loaders.records import Where, raw_of
 from rcagraph.loaders.signal_queries import ANOMALIES
 from rcagraph.loaders.timeparse import parse_rfc3339_or_epoch_s
 from rcagraph.schema.signals import signal_of
@@ -90,8 +96,16 @@ class Sample:
     metric: str
     labels: str
     value: float
-    line: int  # CSV: the line; JSON: the index in ``values``
+    line: int  # CSV: the line; JSON: the index in ``values`` (or ``histograms``)
     result: int = -1  # JSON: the index in ``data.result``
+    field: str = "values"  # JSON: values, value, histograms or histogram
+    derived: bool = False  # the second series of one native-histogram sample (not re-counted)
+
+    @property
+    def json_ref(self) -> str:
+        """Where the sample sits in a Prometheus answer (a JSON pointer)."""
+        base = f"/data/result/{self.result}/{self.field}"
+        return f"{base}/{self.line}" if self.field in ("values", "histograms") else base
 
 
 def _value(raw: object) -> float:
@@ -171,8 +185,77 @@ def iter_csv(path: Path, source: str) -> Iterator[Sample | Rejection]:
             yield parse_csv_row(row, Where(source, line=reader.line_num))
 
 
+def _histogram(raw: object, at: str) -> tuple[float, float]:
+    """``count`` and ``sum`` of a native histogram object (numbers as strings, as sent)."""
+    if not isinstance(raw, Mapping):
+        raise _HistogramError("expected a histogram object {count, sum, buckets}", at)
+    out: list[float] = []
+    for key in ("count", "sum"):
+        if key not in raw:
+            raise _HistogramError("required field is missing", f"{at}.{key}")
+        try:
+            out.append(_value(raw[key]))
+        except ValueError as exc:
+            raise _HistogramError(str(exc), f"{at}.{key}") from None
+    return out[0], out[1]
+
+
+class _HistogramError(ValueError):
+    def __init__(self, reason: str, field: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def _pairs(result: Mapping[str, Any]) -> Iterator[tuple[str, int, object]]:
+    """``(field, index, [time, value])`` of every sample of one result, floats first."""
+    for many, one in (("values", "value"), ("histograms", "histogram")):
+        items = result.get(many)
+        if isinstance(items, list):
+            for j, pair in enumerate(items):
+                yield many, j, pair
+        elif many not in result and one in result:
+            yield one, 0, result[one]
+
+
+def _result_samples(
+    result: Mapping[str, Any], i: int, source: str, service: str, name: str, rest: str
+) -> Iterator[Sample | Rejection]:
+    for many in ("values", "histograms"):
+        if many in result and not isinstance(result[many], list):
+            yield Where(source, pointer=f"/data/result/{i}/{many}").reject(
+                KIND, f"{many} is not a list", field=many, raw=raw_of(result[many])
+            )
+    for fld, j, pair in _pairs(result):
+        at = Where(source, pointer=f"/data/result/{i}/{fld}" + (f"/{j}" if fld[-1] == "s" else ""))
+        raw = raw_of(pair)
+        if not isinstance(pair, list) or len(pair) != 2:
+            yield at.reject(KIND, "expected [time, value]", field=fld, raw=raw)
+            continue
+        try:
+            ts = dt_to_ns(parse_rfc3339_or_epoch_s(pair[0]))
+        except ValueError as exc:
+            yield at.reject(KIND, str(exc), field=f"{fld}.time", raw=raw)
+            continue
+        if fld.startswith("histogram"):
+            try:
+                count, total = _histogram(pair[1], f"{fld}.histogram")
+            except _HistogramError as exc:
+                yield at.reject(KIND, str(exc), field=exc.field, raw=raw)
+                continue
+            yield Sample(ts, service, f"{name}_count", rest, count, j, i, fld)
+            yield Sample(ts, service, f"{name}_sum", rest, total, j, i, fld, derived=True)
+            continue
+        try:
+            v = _value(pair[1])
+        except ValueError as exc:
+            yield at.reject(KIND, str(exc), field=f"{fld}.value", raw=raw)
+            continue
+        yield Sample(ts, service, name, rest, v, j, i, fld)
+
+
 def iter_prometheus(value: object, source: str, stem: str) -> Iterator[Sample | Rejection]:
-    """The samples of a Prometheus query_range answer (already parsed); never raises."""
+    """The samples of a Prometheus query_range (matrix) or query (vector) answer, already
+    parsed, native histograms included; never raises."""
     top = Where(source, pointer="")
     if not isinstance(value, Mapping):
         yield top.reject(KIND, "expected a JSON object", field="$")
@@ -183,9 +266,9 @@ def iter_prometheus(value: object, source: str, stem: str) -> Iterator[Sample | 
         )
         return
     data = value.get("data")
-    if not isinstance(data, Mapping) or data.get("resultType") != "matrix":
+    if not isinstance(data, Mapping) or data.get("resultType") not in ("matrix", "vector"):
         yield Where(source, pointer="/data/resultType").reject(
-            KIND, "data.resultType is not 'matrix'", field="data.resultType"
+            KIND, "data.resultType is not 'matrix' or 'vector'", field="data.resultType"
         )
         return
     results = data.get("result")
@@ -196,15 +279,16 @@ def iter_prometheus(value: object, source: str, stem: str) -> Iterator[Sample | 
         return
     for i, result in enumerate(results):
         here = Where(source, pointer=f"/data/result/{i}")
+        raw = raw_of(result)  # a rejected series keeps its text in the quarantine
         metric = result.get("metric") if isinstance(result, Mapping) else None
         if not isinstance(metric, Mapping):
-            yield here.reject(KIND, "result has no metric labels", field="metric")
+            yield here.reject(KIND, "result has no metric labels", field="metric", raw=raw)
             continue
         labels = {str(k): str(v) for k, v in metric.items()}
         service_label = next((k for k in SERVICE_LABELS if labels.get(k, "").strip()), None)
         if service_label is None:
             yield Where(source, pointer=f"/data/result/{i}/metric").reject(
-                KIND, "no service, service_name, job or app label", field="metric.service"
+                KIND, "no service, service_name, job or app label", field="metric.service", raw=raw
             )
             continue
         service = labels[service_label].strip()
@@ -212,26 +296,16 @@ def iter_prometheus(value: object, source: str, stem: str) -> Iterator[Sample | 
         rest = ";".join(
             f"{k}={v}" for k, v in sorted(labels.items()) if k not in {"__name__", service_label}
         )
-        values = result.get("values")
-        if not isinstance(values, list):
-            yield here.reject(KIND, "result has no values list", field="values")
+        assert isinstance(result, Mapping)
+        if not any(k in result for k in ("values", "value", "histograms", "histogram")):
+            yield here.reject(
+                KIND,
+                "result has no values, value, histograms or histogram",
+                field="values",
+                raw=raw,
+            )
             continue
-        for j, pair in enumerate(values):
-            at = Where(source, pointer=f"/data/result/{i}/values/{j}")
-            if not isinstance(pair, list) or len(pair) != 2:
-                yield at.reject(KIND, "expected [time, value]", field="values", raw=str(pair))
-                continue
-            try:
-                ts = dt_to_ns(parse_rfc3339_or_epoch_s(pair[0]))
-            except ValueError as exc:
-                yield at.reject(KIND, str(exc), field="values.time", raw=str(pair)[:2000])
-                continue
-            try:
-                v = _value(pair[1])
-            except ValueError as exc:
-                yield at.reject(KIND, str(exc), field="values.value", raw=str(pair)[:2000])
-                continue
-            yield Sample(ts, service, name, rest, v, j, i)
+        yield from _result_samples(result, i, source, service, name, rest)
 
 
 @dataclass(slots=True)
@@ -278,18 +352,16 @@ class MetricsLoader:
         series: dict[tuple[str, str, str], Series] = {}
         with ParquetSink(raw_file, METRIC_SCHEMA) as sink:
             for item in samples:
-                counts.read += 1
                 if isinstance(item, Rejection):
+                    counts.read += 1
                     ctx.reject(item)
                     continue
+                if not item.derived:
+                    counts.read += 1
                 key = (item.service, item.metric, item.labels)
                 s = series.get(key)
                 if s is None:
-                    ref = (
-                        f"line {item.line}"
-                        if path.suffix.lower() != ".json"
-                        else f"/data/result/{item.result}/values/{item.line}"
-                    )
+                    ref = f"line {item.line}" if path.suffix.lower() != ".json" else item.json_ref
                     s = series[key] = Series(len(series), *key, first_ref=ref)
                 s.ts.append(item.ts_ns)
                 s.values.append(item.value)

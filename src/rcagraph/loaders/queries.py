@@ -105,8 +105,8 @@ CATALOG_TEAM = Query(
     "UNWIND $rows AS row "
     "MERGE (n:Team {uid: row.uid}) "
     "ON CREATE SET n.ingested_at = $ingested_at "
-    "SET n.scope = $scope, n.name = row.name, n.display_name = row.display_name, "
-    "n.email = row.email, " + _NPROV,
+    "SET n.scope = $scope, n.name = row.name, n.kind = row.kind, "
+    "n.display_name = row.display_name, n.email = row.email, " + _NPROV,
 )
 
 CATALOG_SYSTEM = Query(
@@ -134,13 +134,24 @@ CATALOG_DEPENDS_ON = Query(
     + _RPROV,
 )
 
+#: spec.subcomponentOf: the parent depends on its subcomponent (it breaks when one does)
+CATALOG_SUBCOMPONENT_OF = Query(
+    "loaders.catalog_subcomponent_of",
+    "UNWIND $rows AS row "
+    "MATCH (sub:Component {uid: row.src_uid}) "
+    + component_stub("parent", "dst_uid", "dst_name")
+    + "MERGE (parent)-[r:DEPENDS_ON {via: 'subcomponentOf'}]->(sub) "
+    + _RPROV,
+)
+
 CATALOG_OWNS = Query(
     "loaders.catalog_owns",
     "UNWIND $rows AS row "
     "MATCH (c:Component {uid: row.src_uid}) "
     "MERGE (t:Team {uid: row.team_uid}) "
-    "ON CREATE SET t.scope = $scope, t.name = row.team, t.ingested_at = $ingested_at, "
-    "t.source = row.source, t.source_ref = row.source_ref, t.loader_version = row.loader_version "
+    "ON CREATE SET t.scope = $scope, t.name = row.team, t.kind = row.team_kind, "
+    "t.ingested_at = $ingested_at, t.source = row.source, t.source_ref = row.source_ref, "
+    "t.loader_version = row.loader_version "
     "MERGE (t)-[r:OWNS]->(c) " + _RPROV,
 )
 

@@ -29,7 +29,9 @@ from rcagraph.loaders.bundle import discover, load_bundle, load_context, load_fi
 from rcagraph.loaders.registry import default_loaders
 
 #: the receivers' payload formats
-Receiver = Literal["alertmanager", "cdevents", "launchdarkly", "otlp_logs", "otlp_traces"]
+Receiver = Literal[
+    "alertmanager", "cdevents", "launchdarkly", "unleash", "otlp_logs", "otlp_traces"
+]
 
 
 class Receivers:
@@ -82,7 +84,7 @@ class Receivers:
         elif kind == "cdevents":
             items = payload if isinstance(payload, list) else [payload]
             rel, data = "deployments.jsonl", "\n".join(json.dumps(x) for x in items) + "\n"
-        elif kind == "launchdarkly":
+        elif kind in ("launchdarkly", "unleash"):
             items = payload if isinstance(payload, list) else [payload]
             rel, data = "flags.jsonl", "\n".join(json.dumps(x) for x in items) + "\n"
         elif kind == "otlp_logs":

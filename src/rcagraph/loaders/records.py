@@ -82,6 +82,15 @@ class RecordError(Exception):
         self.field = field
 
 
+class RecordSkipped(Exception):  # noqa: N818 (not an error: a valid record, unused)
+    """Raised inside a parser for a valid record that rcagraph does not use; the loader counts
+    it as skipped with ``reason`` (see :meth:`rcagraph.loaders.base.LoadContext.skip`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def loc_path(loc: Sequence[int | str]) -> str:
     """A pydantic error location as a dotted field path (``alerts.3.startsAt``)."""
     return ".".join(str(p) for p in loc) if loc else ""

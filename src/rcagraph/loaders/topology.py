@@ -8,14 +8,22 @@ Catalog (``apiVersion: backstage.io/v1alpha1``, one or many documents a file):
 * ``spec.dependsOn`` entity refs → ``DEPENDS_ON {via: 'dependsOn'}``;
   ``spec.providesApis`` / ``spec.consumesApis`` → ``PROVIDES_API`` / ``CONSUMES_API``, and the
   consumer joined to every provider of the same API → ``DEPENDS_ON {via: 'api:<name>'}``;
-* ``spec.owner`` (a group) → ``(:Team)-[:OWNS]->``, ``spec.system`` → ``PART_OF``;
+* ``spec.subcomponentOf`` → ``(parent)-[:DEPENDS_ON {via: 'subcomponentOf'}]->(sub)``: a
+  component is made of its subcomponents and breaks when one does;
+* ``spec.owner`` (a group, or a user: ``user:NAME``) → ``(:Team)-[:OWNS]->``; a user owner is
+  a ``:Team`` with ``kind: 'user'`` (``User`` entities give its display name and e-mail);
+  ``spec.system`` → ``PART_OF``;
 * ``metadata.annotations`` kept as JSON; ``rcagraph.io/feature-flags`` (comma-separated flag
-  keys) → ``USES_FLAG`` to ``:Flag``. Kinds outside the model (User, Domain, Location,
-  Template) are read and skipped.
+  keys) → ``USES_FLAG`` to ``:Flag``. Kinds outside the model (Domain, Location, Template) are
+  read and counted as skipped.
 
-Components are keyed by name (``metadata.name``), not namespace, so that the names telemetry
-uses (``service.name``) meet the catalog's. Every document is parsed on its own: a broken
-document is rejected (file, line of the document, field) and the file's others still load.
+Names and namespaces: an entity of the ``default`` namespace is keyed by its name
+(``metadata.name``), so that the names telemetry uses (``service.name``) meet the catalog's;
+an entity of another namespace by ``NAMESPACE/NAME`` (its ``name`` in the graph too), so two
+components named alike in two namespaces are two nodes. Entity refs in relations resolve as
+Backstage resolves them: ``[kind:][namespace/]name``, the namespace defaulting to that of the
+entity that holds the ref. Every document is parsed on its own: a broken document is rejected
+(file, line of the document, field) and the file's others still load.
 
 ``edges.csv``: header ``caller,callee`` with optional ``protocol`` and ``calls`` → ``CALLS``.
 """
@@ -36,11 +44,19 @@ from rcagraph.graph import Query
 from rcagraph.ids import uid
 from rcagraph.loaders import queries as q
 from rcagraph.loaders.base import LoadContext, Rejection
-from rcagraph.loaders.records import Record, RecordError, Where, compact, validate
+from rcagraph.loaders.records import (
+    Record,
+    RecordError,
+    RecordSkipped,
+    Where,
+    compact,
+    validate,
+)
 
 FLAGS_ANNOTATION = "rcagraph.io/feature-flags"
 _DOC_SEPARATOR = re.compile(r"^---(\s.*)?$")
-_SKIPPED_KINDS = frozenset({"User", "Domain", "Location", "Template"})
+_SKIPPED_KINDS = frozenset({"Domain", "Location", "Template"})
+DEFAULT_NAMESPACE = "default"
 
 _RESOURCE_KINDS: dict[str, str] = {
     "database": "database",
@@ -87,6 +103,7 @@ class ComponentSpec(Record):
     dependsOn: list[str] = Field(default_factory=list)  # noqa: N815
     providesApis: list[str] = Field(default_factory=list)  # noqa: N815
     consumesApis: list[str] = Field(default_factory=list)  # noqa: N815
+    subcomponentOf: str | None = None  # noqa: N815
 
 
 class ResourceSpec(Record):
@@ -117,14 +134,31 @@ class SystemSpec(Record):
     owner: str = Field(min_length=1)
 
 
+class UserSpec(Record):
+    profile: GroupProfile = Field(default_factory=GroupProfile)
+
+
+def graph_name(namespace: str, name: str) -> str:
+    """An entity's name in the graph: ``name`` in the default namespace, else
+    ``namespace/name`` (so existing ids of default-namespace entities never change)."""
+    return name if namespace == DEFAULT_NAMESPACE else f"{namespace}/{name}"
+
+
 @dataclass(frozen=True, slots=True)
 class EntityRef:
     kind: str | None
     namespace: str
     name: str
 
+    @property
+    def key(self) -> str:
+        """The entity's name in the graph (see :func:`graph_name`)."""
+        return graph_name(self.namespace, self.name)
 
-def parse_ref(ref: str, default_kind: str | None = None) -> EntityRef:
+
+def parse_ref(
+    ref: str, default_kind: str | None = None, default_namespace: str = DEFAULT_NAMESPACE
+) -> EntityRef:
     """A Backstage entity reference ``[kind:][namespace/]name``."""
     text = ref.strip()
     if not text:
@@ -133,13 +167,18 @@ def parse_ref(ref: str, default_kind: str | None = None) -> EntityRef:
     if ":" in text:
         kind_part, text = text.split(":", 1)
         kind = kind_part.strip().lower() or default_kind
-    namespace = "default"
+    namespace = default_namespace
     if "/" in text:
         namespace, text = text.split("/", 1)
     name = text.strip()
     if not name or "/" in name or ":" in name:
         raise ValueError(f"not an entity reference: {ref!r}")
-    return EntityRef(kind, namespace.strip() or "default", name)
+    return EntityRef(kind, namespace.strip() or default_namespace, name)
+
+
+def team_key(ref: EntityRef) -> str:
+    """The ``:Team`` key of an owner: a group by its name, a user as ``user:<name>``."""
+    return f"user:{ref.key}" if ref.kind == "user" else ref.key
 
 
 def component_kind(entity_kind: str, spec_type: str) -> str:
@@ -161,12 +200,14 @@ class CatalogRows:
     systems: list[dict[str, Any]] = field(default_factory=list)
     apis: list[dict[str, Any]] = field(default_factory=list)
     depends_on: list[dict[str, Any]] = field(default_factory=list)
+    subcomponents: list[dict[str, Any]] = field(default_factory=list)
     owns: list[dict[str, Any]] = field(default_factory=list)
     part_of: list[dict[str, Any]] = field(default_factory=list)
     provides: list[dict[str, Any]] = field(default_factory=list)
     consumes: list[dict[str, Any]] = field(default_factory=list)
     uses_flag: list[dict[str, Any]] = field(default_factory=list)
     entities: int = 0
+    skipped: list[str] = field(default_factory=list)
 
     def node_batches(self) -> list[tuple[Query, list[dict[str, Any]]]]:
         return [
@@ -180,6 +221,7 @@ class CatalogRows:
     def rel_batches(self) -> list[tuple[Query, list[dict[str, Any]]]]:
         return [
             (q.CATALOG_DEPENDS_ON, self.depends_on),
+            (q.CATALOG_SUBCOMPONENT_OF, self.subcomponents),
             (q.CATALOG_OWNS, self.owns),
             (q.CATALOG_PART_OF, self.part_of),
             (q.CATALOG_PROVIDES_API, self.provides),
@@ -204,21 +246,29 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
         yield start, "".join(lines)
 
 
-def _ref(value: str, fld: str, default_kind: str | None = None) -> EntityRef:
+def _ref(
+    value: str, fld: str, default_kind: str | None = None, namespace: str = DEFAULT_NAMESPACE
+) -> EntityRef:
     try:
-        return parse_ref(value, default_kind)
+        return parse_ref(value, default_kind, namespace)
     except ValueError as exc:
         raise RecordError(str(exc), field=fld) from None
 
 
 def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRows) -> None:
-    """Add one catalog entity's rows to ``rows`` (raises RecordError naming the field)."""
+    """Add one catalog entity's rows to ``rows`` (raises RecordError naming the field, or
+    RecordSkipped for a kind outside the model)."""
     entity = validate(Entity, doc)
     meta = entity.metadata
-    name = meta.name
+    ns = meta.namespace.strip() or DEFAULT_NAMESPACE
+    name = graph_name(ns, meta.name)
     kind = entity.kind
     if kind in _SKIPPED_KINDS:
-        return
+        raise RecordSkipped(f"Backstage {kind} entities are not used")
+
+    def ref(value: str, fld: str, default_kind: str) -> EntityRef:
+        return _ref(value, fld, default_kind, ns)
+
     if kind in ("Component", "Resource"):
         spec: ComponentSpec | ResourceSpec
         if kind == "Component":
@@ -228,20 +278,21 @@ def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRow
             spec = validate(ResourceSpec, entity.spec, "spec")
             lifecycle = None
         cuid = uid(scope, "Component", name)
-        owner = _ref(spec.owner, "spec.owner", "group")
-        system = _ref(spec.system, "spec.system", "system") if spec.system else None
-        depends = [
-            _ref(d, f"spec.dependsOn.{i}", "component") for i, d in enumerate(spec.dependsOn)
-        ]
+        owner = ref(spec.owner, "spec.owner", "group")
+        system = ref(spec.system, "spec.system", "system") if spec.system else None
+        depends = [ref(d, f"spec.dependsOn.{i}", "component") for i, d in enumerate(spec.dependsOn)]
         provides: list[EntityRef] = []
         consumes: list[EntityRef] = []
+        parent: EntityRef | None = None
         if isinstance(spec, ComponentSpec):
             provides = [
-                _ref(a, f"spec.providesApis.{i}", "api") for i, a in enumerate(spec.providesApis)
+                ref(a, f"spec.providesApis.{i}", "api") for i, a in enumerate(spec.providesApis)
             ]
             consumes = [
-                _ref(a, f"spec.consumesApis.{i}", "api") for i, a in enumerate(spec.consumesApis)
+                ref(a, f"spec.consumesApis.{i}", "api") for i, a in enumerate(spec.consumesApis)
             ]
+            if spec.subcomponentOf:
+                parent = ref(spec.subcomponentOf, "spec.subcomponentOf", "component")
         flags = [
             f.strip() for f in meta.annotations.get(FLAGS_ANNOTATION, "").split(",") if f.strip()
         ]
@@ -249,7 +300,7 @@ def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRow
             "uid": cuid,
             "name": name,
             "kind": component_kind(kind, spec.type),
-            "system": system.name if system else None,
+            "system": system.key if system else None,
             "owner": spec.owner,
             "lifecycle": lifecycle,
             "annotations": compact(meta.annotations),
@@ -259,31 +310,38 @@ def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRow
         (rows.services if kind == "Component" else rows.resources).append(row)
         for d in depends:
             rows.depends_on.append(
+                {"src_uid": cuid, "dst_uid": uid(scope, "Component", d.key), "dst_name": d.key}
+                | prov
+            )
+        if parent is not None:
+            rows.subcomponents.append(
+                {"src_uid": cuid, "dst_uid": uid(scope, "Component", parent.key)}
+                | {"dst_name": parent.key}
+                | prov
+            )
+        if owner.kind in (None, "group", "user"):
+            rows.owns.append(
                 {
                     "src_uid": cuid,
-                    "dst_uid": uid(scope, "Component", d.name),
-                    "dst_name": d.name,
-                    **prov,
+                    "team_uid": uid(scope, "Team", team_key(owner)),
+                    "team": owner.key,
+                    "team_kind": "user" if owner.kind == "user" else "group",
                 }
-            )
-        if owner.kind in (None, "group"):
-            rows.owns.append(
-                {"src_uid": cuid, "team_uid": uid(scope, "Team", owner.name), "team": owner.name}
                 | prov
             )
         if system is not None:
             rows.part_of.append(
                 {
                     "src_uid": cuid,
-                    "system_uid": uid(scope, "System", system.name),
-                    "system": system.name,
+                    "system_uid": uid(scope, "System", system.key),
+                    "system": system.key,
                     **prov,
                 }
             )
         for api_ref, target in ((provides, rows.provides), (consumes, rows.consumes)):
             for a in api_ref:
                 target.append(
-                    {"src_uid": cuid, "api_uid": uid(scope, "API", a.name), "api": a.name} | prov
+                    {"src_uid": cuid, "api_uid": uid(scope, "API", a.key), "api": a.key} | prov
                 )
         for key in flags:
             rows.uses_flag.append(
@@ -292,14 +350,20 @@ def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRow
     elif kind == "API":
         api = validate(ApiSpec, entity.spec, "spec")
         rows.apis.append({"uid": uid(scope, "API", name), "name": name, "type": api.type} | prov)
-    elif kind == "Group":
-        group = validate(GroupSpec, entity.spec, "spec")
+    elif kind in ("Group", "User"):
+        profile = (
+            validate(GroupSpec, entity.spec, "spec").profile
+            if kind == "Group"
+            else validate(UserSpec, entity.spec, "spec").profile
+        )
+        key = f"user:{name}" if kind == "User" else name
         rows.teams.append(
             {
-                "uid": uid(scope, "Team", name),
+                "uid": uid(scope, "Team", key),
                 "name": name,
-                "display_name": group.profile.displayName,
-                "email": group.profile.email,
+                "kind": kind.lower(),
+                "display_name": profile.displayName,
+                "email": profile.email,
             }
             | prov
         )
@@ -314,7 +378,8 @@ def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRow
 def parse_catalog(
     text: str, file: str, scope: str, ctx_prov: Any
 ) -> tuple[CatalogRows, list[Rejection], int]:
-    """Parse a catalog file: its rows, its rejections, and how many documents it read.
+    """Parse a catalog file: its rows, its rejections, and how many documents it read (the
+    reasons of skipped documents are in ``rows.skipped``).
 
     ``ctx_prov(source, source_ref)`` gives the provenance mapping of one document.
     """
@@ -342,6 +407,8 @@ def parse_catalog(
             continue
         try:
             parse_entity(doc, scope, ctx_prov(file, f"line {start}"), rows)
+        except RecordSkipped as exc:
+            rows.skipped.append(exc.reason)
         except RecordError as exc:
             rejections.append(where.reject("catalog", exc.reason, exc.field, raw=body))
     return rows, rejections, read
@@ -364,6 +431,8 @@ class CatalogLoader:
         ctx.report.counts(self.kind).read += read
         for r in rejections:
             ctx.reject(r)
+        for reason in rows.skipped:
+            ctx.skip(self.kind, reason)
         for query, batch in rows.node_batches():
             if batch:
                 stats = ctx.graph.write_batches(

@@ -53,7 +53,8 @@ NODES: tuple[NodeType, ...] = (
         "Component",
         "A runtime component: a service, database, queue, function, load balancer, …",
         {
-            "name": "string: the component's name as the sources call it (e.g. cartservice)",
+            "name": "string: the component's name as the sources call it (e.g. cartservice); "
+            "a catalog entity outside Backstage's default namespace is NAMESPACE/NAME",
             "kind": "string: service, database, queue, cache, function, loadbalancer, "
             "storage, external, resource, other",
             "system": "string: the system it belongs to",
@@ -67,8 +68,13 @@ NODES: tuple[NodeType, ...] = (
     ),
     NodeType(
         "Team",
-        "A team that owns components (Backstage Group).",
-        {"name": "string", "display_name": "string", "email": "string"},
+        "A team or person that owns components (Backstage Group, or a User owner).",
+        {
+            "name": "string",
+            "kind": "string: group, user",
+            "display_name": "string",
+            "email": "string",
+        },
         indexed=("name",),
     ),
     NodeType("System", "A system grouping components.", {"name": "string"}, indexed=("name",)),
@@ -216,7 +222,8 @@ NODES: tuple[NodeType, ...] = (
     ),
     NodeType(
         "Incident",
-        "An incident: what responders declared, with its symptoms.",
+        "An incident: what responders declared (incident.json) and what CDEvents incident "
+        "events reported, with its symptoms.",
         {
             "id": "string: incident id (e.g. INC-1042)",
             "title": "string",
@@ -227,6 +234,7 @@ NODES: tuple[NodeType, ...] = (
             "detected_at": _T,
             "mitigated_at": _T,
             "resolved_at": _T,
+            "ticket_uri": "string: the incident's ticket (CDEvents incident.reported)",
         },
         indexed=("id", "started_at"),
     ),
@@ -393,8 +401,9 @@ RELS: tuple[RelType, ...] = (
         "DEPENDS_ON",
         ("Component",),
         ("Component",),
-        "The start needs the end (catalog dependsOn, consumesApis joined to providesApis).",
-        {"via": "string: dependsOn, api:<name>"},
+        "The start needs the end (catalog dependsOn, consumesApis joined to providesApis, "
+        "a component to its subcomponents).",
+        {"via": "string: dependsOn, api:<name>, subcomponentOf"},
     ),
     RelType(
         "CALLS",

@@ -182,7 +182,7 @@ def _bad_bundle(root: Path) -> Path:
     (bundle / "deployments.jsonl").write_text("\n".join(lines) + "\n")
     (bundle / "stray.txt").write_text("hello\n")
     alerts = json.loads((EXAMPLE / "alerts" / "alertmanager.json").read_text())
-    del alerts[1]["alerts"][0]["fingerprint"]
+    del alerts[1]["alerts"][0]["startsAt"]
     (bundle / "alerts" / "am.json").write_text(json.dumps(alerts))
     return bundle
 
@@ -196,7 +196,7 @@ def test_bad_records_are_rejected_with_their_place(rca: RcaGraph, tmp_path: Path
         ("deployments.jsonl", 2, None, "$"),
         ("deployments.jsonl", 3, None, "subject.content.artifactId"),
         ("deployments.jsonl", 5, None, "context.timestamp"),
-        ("alerts/am.json", None, "/1/alerts/0", "fingerprint"),
+        ("alerts/am.json", None, "/1/alerts/0", "startsAt"),
     }
     zoneless = next(r for r in report.rejections if r.line == 5)
     assert "no zone" in zoneless.reason

@@ -22,8 +22,9 @@ from rcagraph.loaders.changes import (
     parse_lines,
     purl_version,
 )
+from rcagraph.loaders.changes.row import ChangeRow
 from rcagraph.loaders.incident import read_incident
-from rcagraph.loaders.records import RecordError
+from rcagraph.loaders.records import RecordError, RecordSkipped
 from rcagraph.loaders.topology import parse_catalog, parse_edges, parse_ref
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "bundles" / "checkout-latency"
@@ -42,6 +43,7 @@ def example_lines(name: str) -> list[dict[str, Any]]:
 
 def test_cdevent_upgrade_gives_service_version_and_custom_data() -> None:
     row = parse_cdevent(example_lines("deployments.jsonl")[1])
+    assert isinstance(row, ChangeRow)
     assert (row.services, row.version, row.action, row.rollback) == (
         ["cartservice"],
         "v1.4.2",
@@ -54,9 +56,13 @@ def test_cdevent_upgrade_gives_service_version_and_custom_data() -> None:
 
 def test_cdevent_rollback_and_bad_shapes_name_the_field() -> None:
     events = example_lines("deployments.jsonl")
-    assert parse_cdevent(events[2]).rollback is True
+    rollback = parse_cdevent(events[2])
+    assert isinstance(rollback, ChangeRow) and rollback.rollback is True
     other = json.loads(json.dumps(events[0]))
     other["context"]["type"] = "dev.cdevents.pipelinerun.started.0.2.0"
+    with pytest.raises(RecordSkipped, match=r"pipelinerun\.started is not used"):
+        parse_cdevent(other)
+    other["context"]["type"] = "dev.cdevents.pipelinerun"
     with pytest.raises(RecordError) as info:
         parse_cdevent(other)
     assert info.value.field == "context.type"
@@ -195,7 +201,7 @@ def test_alertmanager_payloads() -> None:
     single["alerts"][0]["startsAt"] = "2026-03-01T12:02:00"
     ((_, rej),) = list(parse_payloads(single, "alerts/b.json"))
     assert isinstance(rej, Rejection) and rej.pointer == "/alerts/0" and rej.field == "startsAt"
-    ((_, rej),) = list(parse_payloads({"version": "3", "alerts": []}, "alerts/c.json"))
+    ((_, rej),) = list(parse_payloads({"version": "5", "alerts": []}, "alerts/c.json"))
     assert isinstance(rej, Rejection) and rej.field == "version"
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from rcagraph.loaders.base import Rejection
 from rcagraph.loaders.changes import LD_WEIGHT_TOTAL, parse_flag_change, parse_lines
+from rcagraph.loaders.changes.row import ChangeRow
 from rcagraph.loaders.records import RecordError
 from rcagraph.synthetic.incidents import formats
 
@@ -180,7 +181,7 @@ def test_a_bad_weight_is_a_rejection_with_file_line_and_field(tmp_path: Path) ->
     path = tmp_path / "flags.jsonl"
     path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
     out = [item for _, item in parse_lines(path, "flags.jsonl", "flag_change", parse_flag_change)]
-    assert not isinstance(out[0], Rejection) and out[0].rollout_share == 0.25
+    assert isinstance(out[0], ChangeRow) and out[0].rollout_share == 0.25
     rejection = out[1]
     assert isinstance(rejection, Rejection)
     assert (rejection.file, rejection.line, rejection.field) == (

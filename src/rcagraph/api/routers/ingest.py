@@ -1,4 +1,5 @@
-"""Ingest receivers: Alertmanager, CDEvents, LaunchDarkly, OTLP/HTTP JSON, bundle archives."""
+"""Ingest receivers: Alertmanager, CDEvents, LaunchDarkly, Unleash, OTLP/HTTP JSON, bundle
+archives."""
 
 from __future__ import annotations
 
@@ -136,6 +137,15 @@ async def launchdarkly(
         )
         actor.require(Role.responder)
     return await _receive(request, actor, "launchdarkly", scope)
+
+
+@router.post("/api/v1/ingest/unleash", response_model=LoadReportOut)
+async def unleash(
+    request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
+) -> dict[str, Any]:
+    """Unleash webhook addon receiver (the addon's default body, the event itself, or an array
+    of events); give the addon an ``Authorization: Bearer <responder token>`` header."""
+    return await _receive(request, actor, "unleash", scope)
 
 
 def _otlp_answer(report: dict[str, Any], field: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from rcagraph.loaders.changes.row import ChangeRow
-from rcagraph.loaders.records import Record, RecordError, compact, validate
+from rcagraph.loaders.records import Record, RecordError, RecordSkipped, compact, validate
 from rcagraph.loaders.timeparse import from_epoch_ms
 
 
@@ -59,31 +59,35 @@ def _ld_resource(resource: str) -> dict[str, str]:
     return parts
 
 
-def _ld_env_block(version: Mapping[str, Any] | None, env: str | None) -> str | None:
-    if version is None:
-        return None
-    envs = version.get("environments")
-    if env and isinstance(envs, Mapping) and isinstance(envs.get(env), Mapping):
-        return compact(envs[env])
-    return compact(version)
-
-
 #: LaunchDarkly rollout weights are in thousandths of a percent: 100000 is 100 %
 LD_WEIGHT_TOTAL = 100_000
 
 _Dist = dict[int, int]
 
 
-def _ld_env(
-    version: Mapping[str, Any] | None, env: str | None, prefix: str
-) -> tuple[Mapping[str, Any] | None, str]:
-    """The environment's block of a flag version (or the version itself) and its field path."""
-    if version is None:
-        return None, prefix
-    envs = version.get("environments")
-    if env and isinstance(envs, Mapping) and isinstance(envs.get(env), Mapping):
-        return envs[env], f"{prefix}.environments.{env}"
-    return version, prefix
+_Side = tuple[Mapping[str, Any] | None, str]
+
+
+def _env_of(version: Mapping[str, Any] | None, env: str) -> Mapping[str, Any] | None:
+    envs = version.get("environments") if version is not None else None
+    block = envs.get(env) if isinstance(envs, Mapping) else None
+    return block if isinstance(block, Mapping) else None
+
+
+def ld_sides(
+    current: Mapping[str, Any] | None, previous: Mapping[str, Any] | None, env: str | None
+) -> tuple[_Side, _Side]:
+    """What an entry compares, ``(current block, its path), (previous block, its path)``:
+    the environment's block on both sides when either version has one for ``env`` (a side
+    without it is None: the environment did not exist, or the version is absent), else the
+    whole flag versions on both sides. Never an environment against a whole flag."""
+    cur_path, prev_path = "currentVersion", "previousVersion"
+    if env and (_env_of(current, env) is not None or _env_of(previous, env) is not None):
+        return (
+            (_env_of(current, env), f"{cur_path}.environments.{env}"),
+            (_env_of(previous, env), f"{prev_path}.environments.{env}"),
+        )
+    return (current, cur_path), (previous, prev_path)
 
 
 def _ld_index(value: object, fld: str, count: int | None) -> int:
@@ -204,10 +208,9 @@ def ld_rollout_share(
     rollouts changed in one entry, the largest share is taken. A rule's share is of the users
     that rule matches (the audit entry does not give audience sizes).
     """
-    cur_block, cur_path = _ld_env(current, env, "currentVersion")
+    (cur_block, cur_path), (prev_block, prev_path) = ld_sides(current, previous, env)
     if cur_block is None:
         return None
-    prev_block, prev_path = _ld_env(previous, env, "previousVersion")
     cur_count = _ld_variation_count(current)
     cur = _ld_targets(cur_block, cur_path, cur_count)
     prev = (
@@ -241,7 +244,19 @@ def ld_rollout_share(
     return max(shares) / LD_WEIGHT_TOTAL if shares else None
 
 
+class LDHeader(Record):
+    """What every LaunchDarkly audit entry / webhook has, whatever its kind."""
+
+    id: str = Field(alias="_id", min_length=1)
+    kind: str = Field(min_length=1)
+
+
 def parse_launchdarkly(obj: object) -> ChangeRow:
+    """A LaunchDarkly audit-log entry of kind ``flag``; raises RecordSkipped for one of
+    another kind (``environment``, ``project``, ``segment``, ``member``, …)."""
+    header = validate(LDHeader, obj)
+    if header.kind != "flag":
+        raise RecordSkipped(f"LaunchDarkly {header.kind!r} changes are not used (only 'flag')")
     entry = validate(LDEntry, obj)
     access = entry.accesses[0]
     resource = _ld_resource(access.resource)
@@ -272,6 +287,7 @@ def parse_launchdarkly(obj: object) -> ChangeRow:
         }.items()
         if v
     }
+    (after, _), (before, _) = ld_sides(entry.currentVersion, entry.previousVersion, env)
     return ChangeRow(
         change_id=entry.id,
         kind="flag",
@@ -285,7 +301,7 @@ def parse_launchdarkly(obj: object) -> ChangeRow:
         flag_key=flag_key,
         flag_provider="launchdarkly",
         flag_project=resource.get("proj"),
-        before=_ld_env_block(entry.previousVersion, env),
-        after=_ld_env_block(entry.currentVersion, env),
+        before=None if before is None else compact(before),
+        after=None if after is None else compact(after),
         attributes=compact(attributes),
     )

@@ -4,6 +4,7 @@ per file."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,25 @@ from rcagraph.graph import Query
 from rcagraph.ids import uid
 from rcagraph.loaders import queries as q
 from rcagraph.loaders.base import LoadContext, Rejection
-from rcagraph.loaders.changes.cdevents import parse_cdevent
+from rcagraph.loaders.changes.cdevents import IncidentEventRow, parse_cdevent
 from rcagraph.loaders.changes.change_records import parse_change_record
+from rcagraph.loaders.changes.incident_events import KIND as INCIDENT_EVENT
+from rcagraph.loaders.changes.incident_events import write_incident_events
 from rcagraph.loaders.changes.launchdarkly import parse_launchdarkly
 from rcagraph.loaders.changes.row import ChangeRow, change_uid
 from rcagraph.loaders.changes.unleash import parse_unleash
-from rcagraph.loaders.records import RecordError, Where, iter_jsonl, raw_of
+from rcagraph.loaders.records import RecordError, RecordSkipped, Where, iter_jsonl, raw_of
+
+#: what a changes-file parser gives for one record
+Parsed = ChangeRow | IncidentEventRow
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A valid record that is not used, and why (counted as skipped, not rejected)."""
+
+    reason: str
+
 
 _SUBLABEL_QUERY: dict[str, Query] = {
     "deploy": q.CHANGE_DEPLOYMENT,
@@ -46,18 +60,34 @@ def parse_flag_change(obj: object) -> ChangeRow:
 
 def parse_lines(
     path: Path, file: str, kind: str, parse: Any
-) -> Iterator[tuple[Where, ChangeRow | Rejection]]:
-    """Every line of a changes file, parsed or rejected (never raises on bad input)."""
+) -> Iterator[tuple[Where, Parsed | Rejection | Skipped]]:
+    """Every record of a changes file, parsed, rejected or skipped (never raises on bad
+    input). A line holding a JSON array (a CloudEvents batch) gives one record per element,
+    at ``line N /i``."""
     for where, raw, value in iter_jsonl(path, file, kind):
         if isinstance(value, Rejection):
             yield where, value
             continue
-        try:
-            yield where, parse(value)
-        except RecordError as exc:
-            yield where, where.reject(kind, exc.reason, exc.field, raw=raw)
-        except (ValueError, TypeError) as exc:  # defensive: a parser bug must not stop a load
-            yield where, where.reject(kind, f"cannot read the record: {exc}", raw=raw_of(value))
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                at = Where(file, line=where.line, pointer=f"/{i}")
+                yield at, _parse_one(at, kind, parse, item, raw_of(item))
+            continue
+        yield where, _parse_one(where, kind, parse, value, raw)
+
+
+def _parse_one(
+    where: Where, kind: str, parse: Any, value: object, raw: str
+) -> Parsed | Rejection | Skipped:
+    try:
+        parsed: Parsed = parse(value)
+    except RecordSkipped as exc:
+        return Skipped(exc.reason)
+    except RecordError as exc:
+        return where.reject(kind, exc.reason, exc.field, raw=raw)
+    except (ValueError, TypeError) as exc:  # defensive: a parser bug must not stop a load
+        return where.reject(kind, f"cannot read the record: {exc}", raw=raw_of(value))
+    return parsed
 
 
 def write_changes(ctx: LoadContext, kind: str, batch: list[tuple[ChangeRow, Where]]) -> None:
@@ -117,24 +147,35 @@ class _ChangesFileLoader:
     patterns: tuple[str, ...] = ()
 
     @staticmethod
-    def parse(obj: object) -> ChangeRow:  # pragma: no cover - overridden
+    def parse(obj: object) -> Parsed:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def load(self, path: Path, ctx: LoadContext) -> None:
         file = ctx.rel(path)
-        counts = ctx.report.counts(self.kind)
         batch: list[tuple[ChangeRow, Where]] = []
+        incidents: list[tuple[IncidentEventRow, Where]] = []
         for where, item in parse_lines(path, file, self.kind, type(self).parse):
-            counts.read += 1
-            if isinstance(item, Rejection):
-                ctx.reject(item)
+            if isinstance(item, IncidentEventRow):
+                ctx.report.counts(INCIDENT_EVENT).read += 1
+                incidents.append((item, where))
+                if len(incidents) >= ctx.batch_size:
+                    write_incident_events(ctx, incidents)
+                    incidents = []
                 continue
-            batch.append((item, where))
+            ctx.report.counts(self.kind).read += 1
+            if isinstance(item, Skipped):
+                ctx.skip(self.kind, item.reason)
+            elif isinstance(item, Rejection):
+                ctx.reject(item)
+            else:
+                batch.append((item, where))
             if len(batch) >= ctx.batch_size:
                 write_changes(ctx, self.kind, batch)
                 batch = []
         if batch:
             write_changes(ctx, self.kind, batch)
+        if incidents:
+            write_incident_events(ctx, incidents)
         ctx.graph.write(q.CHANGE_FIRST_DEPLOY, **ctx.params())
         ctx.graph.write(q.CHANGE_ROLLBACK_NOT_FIRST, **ctx.params())
 

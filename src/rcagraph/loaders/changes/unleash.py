@@ -1,4 +1,11 @@
-"""``flags.jsonl``: Unleash events."""
+"""``flags.jsonl``: Unleash events, as the Unleash webhook addon posts them (the event itself:
+``id``, ``type``, ``createdBy``, ``createdAt``, ``featureName``, ``project``, ``environment``,
+``data``, ``preData``, ``tags``) and as ``/api/admin/events`` lists them.
+
+An event that names no feature (``strategy-created``, ``project-created``, change requests, …)
+or only touches a flag's bookkeeping (tags, staleness, favourites, its description) is valid
+and not a flag change: :class:`~rcagraph.loaders.records.RecordSkipped`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,39 @@ from typing import Any
 from pydantic import Field, StrictInt
 
 from rcagraph.loaders.changes.row import ChangeRow, share
-from rcagraph.loaders.records import Record, Timestamp, compact, validate
+from rcagraph.loaders.records import Record, RecordSkipped, Timestamp, compact, validate
+
+#: feature events that change nothing a user of the flag sees
+NOT_FLAG_CHANGES = frozenset(
+    {
+        "feature-tagged",
+        "feature-untagged",
+        "feature-stale-on",
+        "feature-stale-off",
+        "feature-potentially-stale-on",
+        "feature-favorited",
+        "feature-unfavorited",
+        "feature-metadata-updated",
+        "feature-completed",
+        "feature-uncompleted",
+        "feature-link-added",
+        "feature-link-removed",
+        "feature-link-updated",
+    }
+)
 
 
 class UnleashTag(Record):
     type: str
     value: str
+
+
+class UnleashHeader(Record):
+    """What every Unleash event has."""
+
+    id: StrictInt = Field(ge=0)
+    type: str = Field(min_length=1)
+    featureName: str | None = None  # noqa: N815
 
 
 class UnleashEvent(Record):
@@ -39,6 +73,13 @@ def _unleash_rollout(data: object) -> float | None:
 
 
 def parse_unleash(obj: object) -> ChangeRow:
+    """An Unleash feature event as a flag change; raises RecordSkipped for an event that is
+    not one (no ``featureName``, or a type in :data:`NOT_FLAG_CHANGES`)."""
+    header = validate(UnleashHeader, obj)
+    if not header.featureName:
+        raise RecordSkipped(f"Unleash {header.type!r} events name no feature: not a flag change")
+    if header.type in NOT_FLAG_CHANGES:
+        raise RecordSkipped(f"Unleash {header.type!r} events change no flag's behaviour")
     event = validate(UnleashEvent, obj)
     services = [
         t.value.removeprefix("service:").strip()
