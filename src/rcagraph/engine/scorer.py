@@ -49,7 +49,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     # what explains the symptom: a root anomaly that follows the change / has no earlier
     # dependency anomaly, and travels up to the symptom at the incident's onset
     "change_explains": 4.0,
-    "root_explains": 3.5,
+    "root_explains": 2.0,
     "reaches_symptom": 1.0,
     "root_onset": 0.5,
     "deepest": 0.5,
@@ -74,8 +74,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "loudness": 0.2,
     # how far beyond its normal operation, and in the symptom's signal class (real telemetry:
     # where onset order is not observable, rcagraph.engine.strength)
-    "dominance": 1.0,
+    "dominance": 3.0,
     "signal_match": 1.0,
+    "saturation_dominance": 2.0,
     # change attributes
     "first_deploy": 0.3,
     "rollout_share": 0.2,

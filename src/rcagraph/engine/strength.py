@@ -10,7 +10,7 @@ operation, and *in which signal class*. This module computes, once per view:
   (``SignalEvent.excess``, see :mod:`rcagraph.loaders.detect`; the robust z itself where the
   envelope is unknown) among its failure anomalies of a health class (not traffic) that are
   *under way at or after the incident's onset*: begun at most ``horizon`` before it (the root
-  turns bad first) and not over before it (less the clock-skew tolerance), up to
+  turns bad first) and not known to be over before it (less the clock-skew tolerance), up to
   ``follow_window`` after it. An episode that began and ended before the onset is an earlier
   event (a previous incident, a burst of the series' own), not this incident's evidence;
 * **size** per component: among those anomalies (the ones beyond the normal envelope), the
@@ -72,10 +72,20 @@ class Strength:
 
     excess: dict[str, float] = field(default_factory=dict)
     size: dict[str, float] = field(default_factory=dict)
+    #: the size of the component's saturation-class anomalies alone (its own resources)
+    saturation_size: dict[str, float] = field(default_factory=dict)
     classes: dict[str, set[str]] = field(default_factory=dict)
     top: float = 0.0
     top_size: float = 0.0
+    top_saturation: float = 0.0
     symptom_classes: frozenset[str] = frozenset()
+
+    def saturation(self, n: str) -> float:
+        """The component's own-resource share: its saturation size over the view's largest."""
+        size = self.saturation_size.get(n, 0.0)
+        if size <= 0.0 or self.top_saturation <= 0.0:
+            return 0.0
+        return size / self.top_saturation
 
     def dominance(self, n: str) -> float:
         size = self.size.get(n, 0.0)
@@ -147,7 +157,7 @@ def view_strength(
             continue
         if s.kind != "metric_anomaly":
             continue
-        if ongoing_from is not None and (s.end_at or s.at) < ongoing_from:
+        if ongoing_from is not None and s.end_at is not None and s.end_at < ongoing_from:
             continue  # over before the incident began: an earlier episode
         cls = signal_class(s)
         e = signal_excess(s)
@@ -160,6 +170,9 @@ def view_strength(
         size = min(math.log1p(e), FOLD_CAP) if fold is None else fold
         if size > out.size.get(s.service, 0.0):
             out.size[s.service] = size
+        if cls == "saturation" and size > out.saturation_size.get(s.service, 0.0):
+            out.saturation_size[s.service] = size
     out.top = max(out.excess.values(), default=0.0)
     out.top_size = max(out.size.values(), default=0.0)
+    out.top_saturation = max(out.saturation_size.values(), default=0.0)
     return out

@@ -66,6 +66,10 @@ FEATURES: dict[str, str] = {
     "normal operation, against the most deviating component of the view: the mean of its "
     "largest fold change over the view's largest and log(1 + its largest z beyond the normal "
     "envelope) over the view's largest (rcagraph.engine.strength)",
+    "saturation_dominance": "the component's own resources (saturation class: CPU, memory, "
+    "threads, queues) went beyond normal operation at the onset: the size of its saturation "
+    "anomalies over the view's largest (a saturated resource does not propagate as "
+    "saturation, so it points at where it happens)",
     "signal_match": "the component fails (beyond its normal envelope) in the symptom's signal "
     "class: errors/availability for an error symptom, latency or saturation for a latency one",
     "alert_only": "the component has alerts but no anomaly or log signal",

@@ -62,6 +62,7 @@ def component_features(
     f["loudness"] = min(1.0, math.log1p(len(episode)) / math.log1p(20))
     f["dominance"] = vg.strength.dominance(n)
     f["signal_match"] = vg.strength.match(n)
+    f["saturation_dominance"] = vg.strength.saturation(n)
     if t0 is not None and not on_path:
         # off every symptom path: it cannot explain the symptom, so the onset-order walks
         # (the costly part, on a large graph most anomalous components) are skipped

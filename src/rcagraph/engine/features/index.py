@@ -217,13 +217,14 @@ class ViewIndex:
 
     def first_ongoing(self, n: str, lo: datetime, live_from: datetime) -> SignalEvent | None:
         """The component's first anomaly or log signal at or after ``lo`` that is still under
-        way at ``live_from``: a metric anomaly whose episode ends at or after it (a log signal
-        marks when errors began, its end is unknown: it counts)."""
+        way at ``live_from``: a metric anomaly whose episode ends at or after it; one whose end
+        is unknown (an anomaly written without ``end_at``, a log signal, which marks when errors
+        began) counts."""
         times = self._strong_at.get(n)
         if not times:
             return None
         for s in self._strong[n][bisect_left(times, lo) :]:
-            if s.kind != "metric_anomaly" or (s.end_at or s.at) >= live_from:
+            if s.kind != "metric_anomaly" or s.end_at is None or s.end_at >= live_from:
                 return s
         return None
 
