@@ -279,6 +279,11 @@ class KindCountsOut(BaseModel):
     loaded: int = Field(description="new in the graph")
     merged: int = Field(description="already there")
     rejected: int
+    notes: dict[str, int] = Field(
+        default_factory=dict,
+        description="named counts of what a reader should know (e.g. unresolved_parents, "
+        "unknown_service)",
+    )
 
 
 class RejectionOut(BaseModel):
@@ -306,7 +311,9 @@ class LoadReportOut(BaseModel):
 
 
 class OtlpAnswer(BaseModel):
-    """``ExportLogsServiceResponse`` / ``ExportTraceServiceResponse`` (OTLP/HTTP JSON)."""
+    """``ExportLogsServiceResponse`` / ``ExportTraceServiceResponse`` /
+    ``ExportMetricsServiceResponse`` (OTLP/HTTP JSON; a protobuf request gets the protobuf
+    message)."""
 
     partial_success: dict[str, int | str] = Field(
         alias="partialSuccess", description="rejected records and the first error, if any"
