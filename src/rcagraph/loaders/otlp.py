@@ -184,9 +184,8 @@ def iter_requests(path: Path, source: str, kind: str) -> Iterator[tuple[Where, o
         return
     first = True
     for where, raw, value in iter_jsonl(path, source, kind):
-        if first and isinstance(value, Rejection) and raw.strip():
-            first = False
-            whole = _whole_document(path)
+        if isinstance(value, Rejection):
+            whole = _whole_document(path) if first else None
             if whole is not None:
                 yield (
                     where,

@@ -1,4 +1,5 @@
-"""traces/*.jsonl, traces/*.json: OTLP/JSON trace export requests → call edges, per-minute edge series, anomalies.
+"""traces/*.jsonl, traces/*.json: OTLP/JSON trace export requests → call edges, per-minute edge
+series, anomalies.
 
 A span whose parent span belongs to another service gives a call from the parent's service to
 the span's service: ``(:Component)-[:CALLS]->(:Component)`` with ``calls``, ``error_ratio``
