@@ -183,7 +183,7 @@ def iter_requests(path: Path, source: str, kind: str) -> Iterator[tuple[Where, o
         yield Where(source), value
         return
     first = True
-    for where, raw, value in iter_jsonl(path, source, kind):
+    for where, _raw, value in iter_jsonl(path, source, kind):
         if isinstance(value, Rejection):
             whole = _whole_document(path) if first else None
             if whole is not None:
