@@ -88,8 +88,9 @@ def span_json(
         "kind": 2,
         "startTimeUnixNano": str(start),
         "endTimeUnixNano": str(start + int(ms * 1e6)),
-        "status": {"code": 2} if error else {},
     }
+    if error:
+        out["status"] = {"code": 2}
     if parent:
         out["parentSpanId"] = parent
     return out
@@ -123,7 +124,7 @@ def trace_proto(resources: list[tuple[str, list[dict[str, Any]]]]) -> ExportTrac
             p.name, p.kind = s["name"], s["kind"]
             p.start_time_unix_nano = int(s["startTimeUnixNano"])
             p.end_time_unix_nano = int(s["endTimeUnixNano"])
-            if s["status"]:
+            if "status" in s:
                 p.status.code = s["status"]["code"]
     return req
 

@@ -9,10 +9,11 @@ import json
 import zlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from rcagraph.api.answers import LoadReportOut, OtlpAnswer
 from rcagraph.api.deps import Responder, bearer, get_rca, get_workflow
