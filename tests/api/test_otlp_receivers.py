@@ -8,7 +8,6 @@ import gzip
 import io
 import json
 import tarfile
-from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -53,7 +52,7 @@ _COMPONENTS = Query("tests.otlp.components", "MATCH (c:Component) RETURN c.name 
 
 def _raw_rows(api: Api, kind: str) -> tuple[int, int]:
     """(files, rows) of the raw Parquet store of ``kind`` in the default scope."""
-    root = Path(api.rca.settings.data_dir) / "default" / kind
+    root = api.rca.settings.raw_data_dir / "default" / kind
     files = [p for p in root.glob("*.parquet") if ".templates." not in p.name]
     return len(files), sum(pq.read_metadata(p).num_rows for p in files)
 
