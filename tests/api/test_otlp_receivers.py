@@ -70,7 +70,7 @@ def _state(api: Api) -> dict[str, Any]:
     }
 
 
-def _post(api: Api, path: str, body: dict[str, Any] | bytes, **headers: str) -> Any:
+def _post(api: Api, path: str, body: Any, **headers: str) -> Any:
     h = {**api.h("responder"), **headers}
     if isinstance(body, bytes):
         return api.client.post(path, content=body, headers=h)
@@ -276,3 +276,57 @@ def test_bundle_upload_as_multipart_form(api: Api) -> None:
     )
     assert empty.status_code == 422
     assert "exactly one file part" in empty.json()["error"]["message"]
+
+
+def _deployed(event_id: str, timestamp: str) -> dict[str, Any]:
+    return {
+        "context": {
+            "version": "0.4.1",
+            "id": event_id,
+            "source": "/argo",
+            "type": "dev.cdevents.service.deployed.0.2.0",
+            "timestamp": timestamp,
+        },
+        "subject": {
+            "id": "service/cartservice",
+            "source": "/argo",
+            "content": {
+                "environment": {"id": "prod"},
+                "artifactId": "pkg:oci/cartservice@sha256:abc?tag=2.0",
+            },
+        },
+    }
+
+
+def test_webhook_rejections_name_the_endpoint_and_the_array_element(api: Api) -> None:
+    """Item 15: not 'deployments.jsonl line 2' but the element of the array that was sent."""
+    events = [_deployed("cd-1", "2026-03-01T11:57:00Z"), _deployed("cd-2", "2026-03-01T11:58")]
+    r = _post(api, "/api/v1/ingest/cdevents", events)
+    assert r.status_code == 200, r.text
+    (rej,) = r.json()["rejections"]
+    assert rej["file"] == "POST /api/v1/ingest/cdevents" and rej["line"] is None
+    assert rej["message"].startswith("POST /api/v1/ingest/cdevents, at [1], field 'context.")
+    alert = {
+        "version": "4",
+        "status": "firing",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": "HighLatency", "service": "frontend"},
+                "startsAt": "2026-03-01T12:05:00Z",
+                "fingerprint": "fp-1",
+            },
+            {
+                "status": "firing",
+                "labels": {"alertname": "HighLatency", "service": "frontend"},
+                "startsAt": "soon",
+                "fingerprint": "fp-2",
+            },
+        ],
+    }
+    a = _post(api, "/api/v1/ingest/alertmanager", alert)
+    assert a.status_code == 200, a.text
+    (arej,) = a.json()["rejections"]
+    assert arej["file"] == "POST /api/v1/ingest/alertmanager"
+    assert arej["pointer"].startswith("alerts[1]"), arej
+    assert "alertmanager-" not in arej["message"]
