@@ -97,11 +97,13 @@ def _audit(request: Request, actor: Actor, kind: str, report: dict[str, Any]) ->
     )
 
 
-async def _receive(
-    request: Request, actor: Actor, kind: Receiver, scope: str, payload: Any = None
+async def _receive(request: Request, actor: Actor, kind: Receiver, scope: str) -> dict[str, Any]:
+    return await _receive_payload(request, actor, kind, scope, await _json_body(request))
+
+
+async def _receive_payload(
+    request: Request, actor: Actor, kind: Receiver, scope: str, payload: Any
 ) -> dict[str, Any]:
-    if payload is None:
-        payload = await _json_body(request)
     loaded = await run_in_threadpool(get_rca(request).receivers.receive_json, kind, payload, scope)
     report = _report_json(loaded)
     await run_in_threadpool(_audit, request, actor, kind, report)
@@ -179,7 +181,7 @@ async def _otlp(
         )
     body = await _body(request)
     payload = otlp_proto.decode_request(signal, body) if media == PROTOBUF else _parse_json(body)
-    report = await _receive(request, actor, _OTLP_KINDS[signal], scope, payload)
+    report = await _receive_payload(request, actor, _OTLP_KINDS[signal], scope, payload)
     rejections = report["rejections"]
     message = rejections[0].get("message", "") if rejections else ""
     if media == PROTOBUF:
