@@ -181,13 +181,21 @@ def test_traces_protobuf_and_retries(api: Api) -> None:
 
 
 def test_unresolved_parents_and_unknown_service_are_in_the_answer(api: Api) -> None:
+    """Stored, and said to the sender as a warning (0 rejected and a message, as the OTLP
+    spec lets a server warn on a fully accepted request)."""
     orphan = s.span_json(s.TRACE, s.CHILD, "00000000000000aa", 0, 5)
     r = _post(api, "/v1/traces", s.trace_json([(None, [orphan])]))
     assert r.status_code == 200, r.text
-    names = {row["name"] for row in api.rca.graph.read(_COMPONENTS)}
-    assert names == set()  # a lone span gives no call edge, so no component
+    partial = r.json()["partialSuccess"]
+    assert partial["rejectedSpans"] == 0
+    assert "1 span(s) whose parent span was not in this request" in partial["errorMessage"]
+    assert "1 record(s) of a resource without service.name" in partial["errorMessage"]
     logs = _post(api, "/v1/logs", s.log_json(None, BODIES))
     assert logs.status_code == 200
+    assert logs.json()["partialSuccess"] == {
+        "rejectedLogRecords": 0,
+        "errorMessage": "2 record(s) of a resource without service.name stored as unknown_service",
+    }
     assert "unknown_service" in {row["name"] for row in api.rca.graph.read(_COMPONENTS)}
 
 

@@ -103,10 +103,28 @@ def _b64_to_hex(text: str) -> str:
         return text  # pragma: no cover - MessageToDict always gives valid base64
 
 
+#: what a load note means to the sender, as a warning of a fully accepted request
+_WARNINGS: dict[str, str] = {
+    "unknown_service": "{n} record(s) of a resource without service.name stored as unknown_service",
+    "unresolved_parents": "{n} span(s) whose parent span was not in this request: no call "
+    "edge for them",
+    "skipped_data_points": "{n} data point(s) of exponential histograms or summaries skipped",
+    "out_of_order_points": "{n} data point(s) not after their series' previous point skipped",
+}
+
+
+def warning_of(notes: dict[str, int]) -> str:
+    """The load's notes as one warning for ``errorMessage`` ('' when there are none)."""
+    return "; ".join(
+        _WARNINGS.get(name, name + ": {n}").format(n=n) for name, n in sorted(notes.items()) if n
+    )
+
+
 def partial_success_json(signal: Signal, rejected: int, message: str) -> dict[str, Any]:
-    """The OTLP/JSON ``Export*ServiceResponse``: an empty ``partialSuccess`` when nothing was
-    rejected (the spec's full success), else the count and the first error."""
-    if not rejected:
+    """The OTLP/JSON ``Export*ServiceResponse``: an empty ``partialSuccess`` when everything
+    was accepted without a word (the spec's full success), else the count of rejected records
+    (0 for a warning only, as the spec allows) and the message."""
+    if not rejected and not message:
         return {"partialSuccess": {}}
     return {"partialSuccess": {MESSAGES[signal].rejected_json: rejected, "errorMessage": message}}
 
@@ -115,7 +133,7 @@ def partial_success_proto(signal: Signal, rejected: int, message: str) -> bytes:
     """The same answer as a serialised protobuf ``Export*ServiceResponse``."""
     messages = MESSAGES[signal]
     response = messages.response()
-    if rejected:
+    if rejected or message:
         partial = messages.partial(**{messages.rejected_proto: rejected, "error_message": message})
         response.partial_success.CopyFrom(partial)  # type: ignore[attr-defined]
     return response.SerializeToString()

@@ -132,6 +132,20 @@ def test_partial_success_answers(signal: otlp_proto.Signal, response: Any, field
         "partialSuccess": {name: 3, "errorMessage": "bad"}
     }
     assert otlp_proto.partial_success_json(signal, 0, "") == {"partialSuccess": {}}
+    # a warning of a fully accepted request: 0 rejected and a message, as the spec allows
+    assert otlp_proto.partial_success_json(signal, 0, "note") == {
+        "partialSuccess": {name: 0, "errorMessage": "note"}
+    }
+    warned = response.FromString(otlp_proto.partial_success_proto(signal, 0, "note"))
+    assert warned.HasField("partial_success") and warned.partial_success.error_message == "note"
+
+
+def test_notes_become_one_warning() -> None:
+    assert otlp_proto.warning_of({}) == ""
+    assert otlp_proto.warning_of({"unresolved_parents": 2, "unknown_service": 1}) == (
+        "1 record(s) of a resource without service.name stored as unknown_service; "
+        "2 span(s) whose parent span was not in this request: no call edge for them"
+    )
 
 
 # -- OTLP metrics ---------------------------------------------------------------------------

@@ -183,7 +183,13 @@ async def _otlp(
     payload = otlp_proto.decode_request(signal, body) if media == PROTOBUF else _parse_json(body)
     report = await _receive_payload(request, actor, _OTLP_KINDS[signal], scope, payload)
     rejections = report["rejections"]
+    notes: dict[str, int] = {}
+    for counts in report["kinds"].values():
+        for name, n in counts.get("notes", {}).items():
+            notes[name] = notes.get(name, 0) + n
+    warning = otlp_proto.warning_of(notes)
     message = rejections[0].get("message", "") if rejections else ""
+    message = "; ".join(m for m in (message, warning) if m)
     if media == PROTOBUF:
         content = otlp_proto.partial_success_proto(signal, report["rejected"], message)
         return Response(content, media_type=PROTOBUF)
