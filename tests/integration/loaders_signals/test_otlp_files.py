@@ -71,6 +71,8 @@ def test_otlp_bundle_files_notes_and_refusals(rca: RcaGraph, tmp_path: Path) -> 
     bundle = _bundle(tmp_path)
     report = rca.load_bundle(bundle, scope=SCOPE, report_dir=tmp_path / "r", progress=False)
     assert report.unknown_files == []  # every .json document was claimed
+    # two rejections only: the .otlp.json metrics file is not read as a Prometheus answer
+    assert sorted(r.file for r in report.rejections) == ["logs/pretty.jsonl", "traces/t.json"]
     kinds = report.kinds
     assert kinds["traces"].notes == {"unresolved_parents": 1}
     assert kinds["logs"].notes == {"unknown_service": 2}

@@ -284,6 +284,23 @@ def test_a_bad_jsonl_line_says_what_a_line_must_be(tmp_path: Path) -> None:
     assert "not valid JSON" in got[1].reason and "one OTLP request" in got[1].reason
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    text=st.text(max_size=200)
+    | st.lists(st.sampled_from(["{", "}", "[", "]", '"a"', ":", ",", "1", "\n", " "])).map("".join),
+    suffix=st.sampled_from([".json", ".jsonl"]),
+)
+def test_any_file_reads_or_is_rejected_by_name(
+    tmp_path_factory: pytest.TempPathFactory, text: str, suffix: str
+) -> None:
+    path = tmp_path_factory.mktemp("f") / f"x{suffix}"
+    path.write_text(text)
+    for where, value in otlp.iter_requests(path, f"logs/x{suffix}", "logs"):
+        assert where.file == f"logs/x{suffix}"
+        if isinstance(value, Rejection):
+            assert value.file == f"logs/x{suffix}" and value.field == "$" and value.reason
+
+
 # -- deliveries -----------------------------------------------------------------------------
 
 
