@@ -2,7 +2,9 @@
 the series and anomalies the Prometheus/CSV metrics loader makes.
 
 The service is the resource's ``service.name`` (else ``unknown_service[:<process>]``, noted in
-the report); the labels of a series are its data points' attributes, sorted, as ``k=v;k=v``.
+the report); the labels of a series are its data points' attributes and the resource's
+``service.version`` and ``k8s.pod.name`` (so the canary analysis sees versions), sorted, as
+``k=v;k=v``.
 Each metric becomes series of numbers the detector can judge:
 
 * **gauge** — the value, under the metric's name;
@@ -45,6 +47,9 @@ from rcagraph.loaders.signal_queries import ANOMALIES
 CUMULATIVE = 2
 DELTA = 1
 QUANTILE = 0.95
+#: resource attributes kept in a series' labels: the version and the pod of the emitter, so a
+#: rolling deploy gives per-version series for the canary analysis, as Prometheus labels do
+RESOURCE_LABELS: tuple[str, ...] = ("service.version", "k8s.pod.name")
 
 
 @dataclass(slots=True)
@@ -116,6 +121,7 @@ def parse_metrics_value(value: object, where: Where) -> Iterator[Point | Skipped
         resource = res.get("resource")
         attrs = otlp.attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
         service = otlp.service_of(attrs)
+        kept = {k: attrs[k] for k in RESOURCE_LABELS if attrs.get(k) not in (None, "")}
         scopes = otlp.get(res, "scopeMetrics")
         if scopes is None:
             scopes = otlp.get(res, "instrumentationLibraryMetrics")
@@ -135,14 +141,14 @@ def parse_metrics_value(value: object, where: Where) -> Iterator[Point | Skipped
                 )
                 continue
             for mi, metric in enumerate(metrics):
-                yield from _metric(metric, service, where, f"{at}/metrics/{mi}")
+                yield from _metric(metric, service, kept, where, f"{at}/metrics/{mi}")
 
 
 _TYPES = ("gauge", "sum", "histogram", "exponentialHistogram", "summary")
 
 
 def _metric(
-    metric: object, service: str, line: Where, pointer: str
+    metric: object, service: str, kept: Mapping[str, Any], line: Where, pointer: str
 ) -> Iterator[Point | Skipped | Rejection]:
     here = Where(line.file, line=line.line, pointer=pointer)
     if not isinstance(metric, Mapping):
@@ -173,12 +179,13 @@ def _metric(
     monotonic = otlp.get(body, "isMonotonic") is True
     for pi, dp in enumerate(points):
         at = Where(line.file, line=line.line, pointer=f"{pointer}/{mtype}/dataPoints/{pi}")
-        yield _point(dp, service, name, mtype, cumulative, monotonic, at)
+        yield _point(dp, service, kept, name, mtype, cumulative, monotonic, at)
 
 
 def _point(
     dp: object,
     service: str,
+    kept: Mapping[str, Any],
     name: str,
     mtype: str,
     cumulative: bool,
@@ -196,7 +203,7 @@ def _point(
         start = parse_epoch_ns(start_raw) if start_raw not in (None, 0, "0", "") else 0
     except ValueError as exc:
         return where.reject(KIND, str(exc), "startTimeUnixNano", raw_of(dp))
-    labels = _labels(otlp.attributes(dp.get("attributes")))
+    labels = _labels({**kept, **otlp.attributes(dp.get("attributes"))})
     ref = where.ref
     if mtype == "histogram":
         try:

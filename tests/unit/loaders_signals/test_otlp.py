@@ -173,6 +173,20 @@ def test_gauge_counter_rate_and_histogram_p95() -> None:
     assert len(p95) == 5 and all(10 < v <= 50 for v in p95[:2]) and all(v > 100 for v in p95[2:])
 
 
+def test_the_emitters_version_and_pod_are_labels_for_the_canary_analysis() -> None:
+    request = s.metrics_json("cartservice", 2, 1, with_histogram=False)
+    request["resourceMetrics"][0]["resource"]["attributes"] += [
+        s.kv("service.version", "2.0.1"),
+        s.kv("k8s.pod.name", "cartservice-7d4b9c-x2x"),
+        s.kv("host.arch", "amd64"),
+    ]
+    labels = {p.labels for p in parse_metrics_value(request, Where("m")) if isinstance(p, Point)}
+    assert labels == {
+        "host.name=node-1;k8s.pod.name=cartservice-7d4b9c-x2x;service.version=2.0.1",
+        "k8s.pod.name=cartservice-7d4b9c-x2x;service.version=2.0.1",
+    }
+
+
 def test_counter_reset_delta_sums_and_out_of_order() -> None:
     def pt(ts: int, v: float, kind: str = "rate_cumulative", start: int = 0) -> Point:
         return Point("svc", "x.rate", "", ts * s.NS, start * s.NS, kind, v)
