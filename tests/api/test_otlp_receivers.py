@@ -284,6 +284,9 @@ def test_bundle_upload_as_multipart_form(api: Api) -> None:
     )
     assert empty.status_code == 422
     assert "exactly one file part" in empty.json()["error"]["message"]
+    # a body that is no archive says which two ways an archive may come
+    junk = _post(api, "/api/v1/ingest/bundle", b"junk")
+    assert junk.status_code == 422 and "curl -F bundle=@" in junk.json()["error"]["message"]
 
 
 def _deployed(event_id: str, timestamp: str) -> dict[str, Any]:

@@ -222,4 +222,8 @@ def _extract(data: bytes, root: Path) -> None:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
             tf.extractall(root, filter="data")
     except (tarfile.TarError, OSError) as exc:
-        raise BundleError(f"not a .tar, .tar.gz or .zip archive: {exc}") from exc
+        raise BundleError(
+            f"not a .tar, .tar.gz or .zip archive: {exc} (send the archive itself as the body, "
+            "e.g. curl --data-binary @bundle.tar.gz, or as the one file part of a "
+            "multipart/form-data upload, curl -F bundle=@bundle.tar.gz)"
+        ) from exc
