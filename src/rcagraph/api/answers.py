@@ -283,6 +283,11 @@ class KindCountsOut(BaseModel):
     skip_reasons: dict[str, int] = Field(
         default_factory=dict, description="skipped records per reason"
     )
+    notes: dict[str, int] = Field(
+        default_factory=dict,
+        description="named counts of what a reader should know (e.g. unresolved_parents, "
+        "unknown_service)",
+    )
 
 
 class RejectionOut(BaseModel):
@@ -310,7 +315,9 @@ class LoadReportOut(BaseModel):
 
 
 class OtlpAnswer(BaseModel):
-    """``ExportLogsServiceResponse`` / ``ExportTraceServiceResponse`` (OTLP/HTTP JSON)."""
+    """``ExportLogsServiceResponse`` / ``ExportTraceServiceResponse`` /
+    ``ExportMetricsServiceResponse`` (OTLP/HTTP JSON; a protobuf request gets the protobuf
+    message)."""
 
     partial_success: dict[str, int | str] = Field(
         alias="partialSuccess", description="rejected records and the first error, if any"

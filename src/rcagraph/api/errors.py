@@ -1,6 +1,9 @@
 """THE one place where rcagraph errors become HTTP status codes.
 
-Every error answer has the body ``{"error": {"type": ..., "message": ..., ...}}``.
+Every error answer has the body ``{"error": {"type": ..., "message": ..., ...}}``. Bad input is
+a 422, except on the OTLP/HTTP receivers (``/v1/logs``, ``/v1/traces``, ``/v1/metrics``), whose
+specification requires 400 Bad Request for data that cannot be decoded or is invalid (and so
+tells exporters not to retry it).
 """
 
 from __future__ import annotations
@@ -33,10 +36,19 @@ STATUS: tuple[tuple[type[e.RcaGraphError], int], ...] = (
 )
 
 
-def status_of(exc: e.RcaGraphError) -> int:
+#: the path prefix of the OTLP/HTTP receivers, where bad input is a 400
+OTLP_PREFIX = "/v1/"
+
+
+def _bad_input_status(path: str) -> int:
+    return 400 if path.startswith(OTLP_PREFIX) else 422
+
+
+def status_of(exc: e.RcaGraphError, path: str = "") -> int:
+    """The status of ``exc`` answered on ``path`` (bad input on the OTLP receivers: 400)."""
     for cls, status in STATUS:
         if isinstance(exc, cls):
-            return status
+            return _bad_input_status(path) if status == 422 else status
     return 500
 
 
@@ -46,7 +58,7 @@ def error_body(type_: str, message: str, **extra: Any) -> dict[str, Any]:
 
 def _rcagraph_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.RcaGraphError)
-    status = status_of(exc)
+    status = status_of(exc, request.url.path)
     extra: dict[str, Any] = {}
     if isinstance(exc, e.InputError):
         extra = {"file": exc.file, "line": exc.line, "pointer": exc.pointer, "field": exc.field}
@@ -70,7 +82,10 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
     message = f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
-    return JSONResponse(error_body("InputError", message, details=details), status_code=422)
+    return JSONResponse(
+        error_body("InputError", message, details=details),
+        status_code=_bad_input_status(request.url.path),
+    )
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:

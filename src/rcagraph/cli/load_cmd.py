@@ -19,10 +19,14 @@ def print_report(report: LoadReport) -> None:
     table.add_column("kind")
     for col in ("read", "loaded", "merged", "rejected", "skipped"):
         table.add_column(col, justify="right")
+    notes = any(c.notes for c in report.kinds.values())
+    if notes:
+        table.add_column("notes")
     for kind, c in sorted(report.kinds.items()):
-        table.add_row(
-            kind, str(c.read), str(c.loaded), str(c.merged), str(c.rejected), str(c.skipped)
-        )
+        cells = [kind, str(c.read), str(c.loaded), str(c.merged), str(c.rejected), str(c.skipped)]
+        if notes:
+            cells.append(", ".join(f"{k} {v}" for k, v in sorted(c.notes.items())))
+        table.add_row(*cells)
     console.print(table)
     for kind, c in sorted(report.kinds.items()):
         for reason, n in sorted(c.skip_reasons.items()):

@@ -43,8 +43,10 @@ class Rejection:
 @dataclass(slots=True)
 class KindCounts:
     """Per kind of record: read, loaded (new in the graph), merged (already there), rejected,
-    and skipped: valid records rcagraph does not use (e.g. a LaunchDarkly ``environment``
-    webhook), acknowledged and not rejected, counted by reason in ``skip_reasons``."""
+    skipped: valid records rcagraph does not use (e.g. a LaunchDarkly ``environment``
+    webhook), acknowledged and not rejected, counted by reason in ``skip_reasons``; and
+    ``notes``: named counts of things the load did that a reader should know (spans whose
+    parent never came, records of a resource without ``service.name``, …)."""
 
     read: int = 0
     loaded: int = 0
@@ -52,10 +54,16 @@ class KindCounts:
     rejected: int = 0
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)
 
     def skip(self, reason: str) -> None:
         self.skipped += 1
         self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
+
+    def note(self, name: str, n: int = 1) -> None:
+        """Add ``n`` to the named count ``name`` (kept only when it is not zero)."""
+        if n:
+            self.notes[name] = self.notes.get(name, 0) + n
 
 
 @dataclass(slots=True)
@@ -125,9 +133,15 @@ class LoadContext:
     ingested_at: datetime
     report: LoadReport
     batch_size: int = 5000
+    #: the name of what was sent when the file is an HTTP delivery (``POST /v1/logs
+    #: sha256:…``): provenance and messages say it instead of the internal file's name
+    delivery: str | None = None
 
     def rel(self, path: Path) -> str:
-        """A file's name relative to the bundle, as provenance and messages use it."""
+        """A file's name relative to the bundle (or the delivery's name), as provenance and
+        messages use it."""
+        if self.delivery is not None:
+            return self.delivery
         try:
             return path.relative_to(self.bundle_dir).as_posix()
         except ValueError:

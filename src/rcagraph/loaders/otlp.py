@@ -2,15 +2,21 @@
 
 Unknown fields are ignored, as the OTLP specification requires. Field names are accepted in
 lowerCamelCase (the mapping's canonical form) and, where exporters emit it, snake_case.
+
+Files of OTLP requests come in two shapes: ``*.jsonl``, one request per line (what the
+collector's file exporter writes), and ``*.json``, one request a file (pretty-printed or not,
+what the opentelemetry-proto examples are); :func:`iter_requests` reads both.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from rcagraph.errors import InputError
+from rcagraph.loaders.base import Rejection
+from rcagraph.loaders.records import WHOLE_RECORD, Where, iter_jsonl, read_json_document
 
 SERVICE_LABELS: tuple[str, ...] = ("service", "service_name", "job", "app")
 
@@ -128,12 +134,24 @@ def level_of(number: Any, text: Any) -> str | None:
     return None
 
 
+#: the service of a resource without ``service.name``, as the OpenTelemetry SDKs name it
+UNKNOWN_SERVICE = "unknown_service"
+
+
 def service_of(resource_attrs: Mapping[str, Any]) -> str:
-    """``service.name`` of a resource, stripped; raises InputError when absent."""
+    """``service.name`` of a resource, stripped; without one, what the SDKs report then:
+    ``unknown_service:<process.executable.name>``, or ``unknown_service``."""
     name = resource_attrs.get("service.name")
-    if not isinstance(name, str) or not name.strip():
-        raise InputError("resource has no service.name attribute", field="service.name")
-    return name.strip()
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    process = resource_attrs.get("process.executable.name")
+    if isinstance(process, str) and process.strip():
+        return f"{UNKNOWN_SERVICE}:{process.strip()}"
+    return UNKNOWN_SERVICE
+
+
+def is_unknown_service(service: str) -> bool:
+    return service == UNKNOWN_SERVICE or service.startswith(UNKNOWN_SERVICE + ":")
 
 
 def hex_id(value: Any) -> str:
@@ -141,3 +159,61 @@ def hex_id(value: Any) -> str:
     if isinstance(value, str):
         return value.strip().lower()
     return ""
+
+
+def _hint(kind: str, stem: str) -> str:
+    return (
+        f"a {kind}/*.jsonl file holds one OTLP request (a JSON object) per line, as the "
+        f"collector's file exporter writes it; a pretty-printed request belongs in a file of "
+        f"its own named {kind}/{stem}.json"
+    )
+
+
+def iter_requests(path: Path, source: str, kind: str) -> Iterator[tuple[Where, object | Rejection]]:
+    """The parsed OTLP requests of a ``.json`` file (one document; ``where.line`` is None) or
+    a ``.jsonl`` file (one a line), each with where it is, or a Rejection.
+
+    A ``.jsonl`` file whose first line is not JSON but whose whole text is one JSON document
+    (a pretty-printed request) is refused once, saying what the file must look like, rather
+    than once per physical line."""
+    if path.suffix.lower() == ".json":
+        value = read_json_document(path, source, kind)
+        if isinstance(value, Rejection):
+            value.reason += f" (a {kind}/*.json file is one OTLP request, a JSON object)"
+        yield Where(source), value
+        return
+    first = True
+    for where, _raw, value in iter_jsonl(path, source, kind):
+        if isinstance(value, Rejection):
+            whole = _whole_document(path) if first else None
+            if whole is not None:
+                yield (
+                    where,
+                    Where(source, line=1).reject(
+                        kind,
+                        "the file is one JSON document spread over several lines, not JSON lines: "
+                        + _hint(kind, path.name.removesuffix(".jsonl")),
+                        WHOLE_RECORD,
+                        whole[:2000],
+                    ),
+                )
+                return
+            value.reason += f"; {_hint(kind, path.name.removesuffix('.jsonl'))}"
+        first = False
+        yield where, value
+
+
+#: a .jsonl file larger than this is not tried as one JSON document
+_WHOLE_LIMIT = 64 * 1024 * 1024
+
+
+def _whole_document(path: Path) -> str | None:
+    """The file's text when it is one JSON document, else None."""
+    if path.stat().st_size > _WHOLE_LIMIT:
+        return None
+    try:
+        text = path.read_text("utf-8")
+        json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    return text

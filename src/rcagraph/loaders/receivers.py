@@ -1,22 +1,32 @@
-"""Ingest receivers: payloads of Alertmanager, CDEvents, LaunchDarkly and OTLP/HTTP JSON, and
-whole bundles as archives, loaded by the bundle loaders.
+"""Ingest receivers: payloads of Alertmanager, CDEvents, LaunchDarkly and OTLP/HTTP (logs,
+traces, metrics), and whole bundles as archives, loaded by the bundle loaders.
 
 A payload is written to a temporary directory at the path the bundle contract gives its format
-(``alerts/…json``, ``deployments.jsonl``, ``flags.jsonl``, ``logs/…jsonl``, ``traces/…jsonl``)
-and loaded with :func:`rcagraph.loaders.bundle.load_file` by the loader that would claim that
-file in a bundle (:func:`~rcagraph.loaders.bundle.discover`), so the HTTP receivers and
-``rcagraph load`` share one parser, one writer and one loader matching. The load finishes (in
-the graph) before the call returns: an accepted payload is never lost.
+(``alerts/…json``, ``deployments.jsonl``, ``flags.jsonl``, ``logs/….json``, ``traces/….json``,
+``metrics/….otlp.json``) and loaded with :func:`rcagraph.loaders.bundle.load_file` by the loader
+that would claim that file in a bundle (:func:`~rcagraph.loaders.bundle.discover`), so the HTTP
+receivers and ``rcagraph load`` share one parser, one writer and one loader matching. The load
+finishes (in the graph) before the call returns: an accepted payload is never lost.
+
+**A delivery** is named by the endpoint and the sha256 of its canonical JSON (sorted keys, no
+spaces; a protobuf body is first decoded to the same JSON): ``POST /v1/logs sha256:<16 hex>``.
+That name is the ``source`` of what it writes, and the totals kept per source (template counts,
+call statistics, raw Parquet files) are replaced when the same source is loaded again, so a
+retried request changes nothing. Rejections name the endpoint and the position in what was sent
+(``resourceLogs[1].scopeLogs[0].logRecords[3]``, ``[2].context.timestamp`` for the third event
+of an array), never the internal file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import re
 import tarfile
 import tempfile
-import uuid
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -24,14 +34,84 @@ from typing import Any, Literal
 from rcagraph.errors import BundleError, ConfigurationError, InputError
 from rcagraph.graph import Graph
 from rcagraph.ids import DEFAULT_SCOPE
-from rcagraph.loaders.base import FileLoader, LoadOptions, LoadReport
+from rcagraph.loaders.base import FileLoader, LoadOptions, LoadReport, Rejection
 from rcagraph.loaders.bundle import discover, load_bundle, load_context, load_file
 from rcagraph.loaders.registry import default_loaders
 
 #: the receivers' payload formats
 Receiver = Literal[
-    "alertmanager", "cdevents", "launchdarkly", "unleash", "otlp_logs", "otlp_traces"
+    "alertmanager",
+    "cdevents",
+    "launchdarkly",
+    "unleash",
+    "otlp_logs",
+    "otlp_traces",
+    "otlp_metrics",
 ]
+
+#: the endpoint each receiver's payloads arrive at, as deliveries and rejections name it
+ENDPOINTS: dict[Receiver, str] = {
+    "alertmanager": "POST /api/v1/ingest/alertmanager",
+    "cdevents": "POST /api/v1/ingest/cdevents",
+    "launchdarkly": "POST /api/v1/ingest/launchdarkly",
+    "unleash": "POST /api/v1/ingest/unleash",
+    "otlp_logs": "POST /v1/logs",
+    "otlp_traces": "POST /v1/traces",
+    "otlp_metrics": "POST /v1/metrics",
+}
+
+
+def canonical_json(payload: Any) -> bytes:
+    """The payload as canonical JSON: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def delivery_id(canonical: bytes) -> str:
+    """``sha256:`` and the first 16 hex digits of the canonical payload's sha256."""
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()[:16]
+
+
+_STEP = re.compile(r"/([^/]*)")
+
+
+def dotted(pointer: str) -> str:
+    """A JSON pointer as a path in what was sent: ``/a/1/b/0`` → ``a[1].b[0]``."""
+    out = ""
+    for step in _STEP.findall(pointer):
+        step = step.replace("~1", "/").replace("~0", "~")
+        out += f"[{step}]" if step.isdigit() else (f".{step}" if out else step)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What was sent: the endpoint, its id, and whether it was written one array element a
+    line (``array``) or as one record (line numbers then mean nothing to the sender)."""
+
+    endpoint: str
+    id: str
+    array: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.endpoint} {self.id}"
+
+    def rejection(self, r: Rejection) -> Rejection:
+        """``r`` as the sender sees it: the endpoint, and the position in the payload."""
+        position = dotted(r.pointer or "")
+        if self.array and r.line is not None:
+            position = f"[{r.line - 1}]" + ("." + position if position else "")
+        return Rejection(
+            kind=r.kind,
+            file=self.endpoint,
+            reason=r.reason,
+            line=None,
+            pointer=position or None,
+            field=r.field,
+            raw=r.raw,
+        )
 
 
 class Receivers:
@@ -44,8 +124,11 @@ class Receivers:
         self.options = options
         self.loaders = loaders
 
-    def load_payload(self, rel: str, data: bytes, scope: str = DEFAULT_SCOPE) -> LoadReport:
-        """Load one payload as the bundle file ``rel``; returns the load report.
+    def load_payload(
+        self, rel: str, data: bytes, scope: str = DEFAULT_SCOPE, delivery: Delivery | None = None
+    ) -> LoadReport:
+        """Load one payload as the bundle file ``rel``; returns the load report. With a
+        ``delivery``, provenance and rejections name it instead of ``rel``.
 
         Raises InputError when every record was rejected, ConfigurationError when no loader
         reads such a file.
@@ -63,37 +146,55 @@ class Receivers:
             loader = next((loader for loader, p in plan if p == path), None)
             if loader is None:
                 raise ConfigurationError(f"no loader reads {rel!r} yet")
-            load_file(loader, path, load_context(self.graph, self.options, scope, root, report))
+            ctx = load_context(self.graph, self.options, scope, root, report)
+            if delivery is not None:
+                ctx.delivery = delivery.name
+            load_file(loader, path, ctx)
         report.finished_at = datetime.now(UTC)
+        if delivery is not None:
+            report.rejections = [delivery.rejection(r) for r in report.rejections]
         counts = report.kinds.values()
-        accepted = sum(c.loaded + c.merged for c in counts)
-        if report.rejected and accepted == 0:
+        accepted = max(
+            sum(c.loaded + c.merged for c in counts), sum(c.read - c.rejected for c in counts)
+        )
+        if report.rejected and accepted <= 0:
             first = report.rejections[0]
             raise InputError(
                 f"every record was rejected ({report.rejected}); first: {first.message()}",
+                file=first.file if delivery is not None else None,
                 pointer=first.pointer,
                 field=first.field,
             )
         return report
 
     def receive_json(self, kind: Receiver, payload: Any, scope: str = DEFAULT_SCOPE) -> LoadReport:
-        """A receiver's parsed JSON payload → the bundle file of its format, loaded."""
-        name = f"{kind}-{uuid.uuid4().hex[:12]}"
+        """A receiver's parsed JSON payload → the bundle file of its format, loaded. The file
+        is named by the payload's content, so the same delivery twice is one source."""
+        try:
+            canonical = canonical_json(payload)
+        except ValueError as exc:  # NaN or Infinity: not JSON
+            raise InputError(f"the payload is not valid JSON: {exc}", field="$") from exc
+        did = delivery_id(canonical)
+        name = f"{kind}-{did.removeprefix('sha256:')}"
+        endpoint = ENDPOINTS[kind]
+        array = False
         if kind == "alertmanager":
-            rel, data = f"alerts/{name}.json", json.dumps(payload)
-        elif kind == "cdevents":
-            items = payload if isinstance(payload, list) else [payload]
-            rel, data = "deployments.jsonl", "\n".join(json.dumps(x) for x in items) + "\n"
-        elif kind in ("launchdarkly", "unleash"):
-            items = payload if isinstance(payload, list) else [payload]
-            rel, data = "flags.jsonl", "\n".join(json.dumps(x) for x in items) + "\n"
+            rel, data = f"alerts/{name}.json", canonical
+        elif kind in ("cdevents", "launchdarkly", "unleash"):
+            array = isinstance(payload, list)
+            items = payload if array else [payload]
+            lines = "".join(canonical_json(x).decode() + "\n" for x in items)
+            rel = "deployments.jsonl" if kind == "cdevents" else "flags.jsonl"
+            data = lines.encode()
         elif kind == "otlp_logs":
-            rel, data = f"logs/{name}.jsonl", json.dumps(payload) + "\n"
+            rel, data = f"logs/{name}.json", canonical
         elif kind == "otlp_traces":
-            rel, data = f"traces/{name}.jsonl", json.dumps(payload) + "\n"
+            rel, data = f"traces/{name}.json", canonical
+        elif kind == "otlp_metrics":
+            rel, data = f"metrics/{name}.otlp.json", canonical
         else:  # pragma: no cover - the type names the kinds
             raise InputError(f"unknown receiver {kind!r}")
-        return self.load_payload(rel, data.encode(), scope)
+        return self.load_payload(rel, data, scope, Delivery(endpoint, did, array))
 
     def load_archive(self, data: bytes, scope: str | None = None) -> LoadReport:
         """An incident bundle as a .tar, .tar.gz or .zip archive."""
@@ -128,4 +229,8 @@ def _extract(data: bytes, root: Path) -> None:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
             tf.extractall(root, filter="data")
     except (tarfile.TarError, OSError) as exc:
-        raise BundleError(f"not a .tar, .tar.gz or .zip archive: {exc}") from exc
+        raise BundleError(
+            f"not a .tar, .tar.gz or .zip archive: {exc} (send the archive itself as the body, "
+            "e.g. curl --data-binary @bundle.tar.gz, or as the one file part of a "
+            "multipart/form-data upload, curl -F bundle=@bundle.tar.gz)"
+        ) from exc

@@ -25,7 +25,9 @@ def default_loaders() -> list[FileLoader]:
     # signal loaders (logs, metrics, traces) follow
     from rcagraph.loaders.logs import LogsLoader
     from rcagraph.loaders.metrics import MetricsLoader
+    from rcagraph.loaders.otlp_metrics import OtlpMetricsLoader
     from rcagraph.loaders.traces import TracesLoader
 
-    loaders += [TracesLoader(), MetricsLoader(), LogsLoader()]
+    # OTLP metrics before MetricsLoader: metrics/*.otlp.json also matches metrics/*.json
+    loaders += [TracesLoader(), OtlpMetricsLoader(), MetricsLoader(), LogsLoader()]
     return loaders

@@ -1,4 +1,5 @@
-"""traces/*.jsonl: OTLP/JSON trace export requests → call edges, per-minute edge series, anomalies.
+"""traces/*.jsonl, traces/*.json: OTLP/JSON trace export requests → call edges, per-minute edge
+series, anomalies.
 
 A span whose parent span belongs to another service gives a call from the parent's service to
 the span's service: ``(:Component)-[:CALLS]->(:Component)`` with ``calls``, ``error_ratio``
@@ -13,7 +14,7 @@ an index ``(traceId, spanId) → service`` of the last ``SPAN_INDEX_LIMIT`` (500
 for children that arrive before their parent, at most ``PENDING_LIMIT`` (100,000) waiting
 parent ids; the oldest entries are evicted first, so memory is bounded whatever the file size
 (≈ 100 MB at the limits). A child whose parent is never seen (or was evicted) gives no edge;
-their number is logged in the report's timings as ``traces.unresolved_children``.
+their number is the report's ``unresolved_parents`` note of the kind ``traces``.
 
 Latency percentiles come from a log-bucketed histogram (buckets 5 % wide) per edge and minute,
 so they are exact to within 5 %, in constant memory per edge-minute.
@@ -30,7 +31,6 @@ from typing import Any
 
 import numpy as np
 
-from rcagraph.errors import InputError
 from rcagraph.ids import uid
 from rcagraph.loaders import otlp
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
@@ -39,7 +39,7 @@ from rcagraph.loaders.epoch_ns import MINUTE_NS, ns_to_dt, parse_epoch_ns
 from rcagraph.loaders.metrics import anomaly_props
 from rcagraph.loaders.normal_window import normal_window
 from rcagraph.loaders.rawstore import EDGE_SERIES_SCHEMA, ParquetSink, make_ref, raw_path
-from rcagraph.loaders.records import Where, iter_jsonl
+from rcagraph.loaders.records import Where, raw_of
 from rcagraph.loaders.signal_queries import ANOMALIES, CALL_EDGES
 
 KIND = "traces"
@@ -69,34 +69,40 @@ def _is_error(status: Any) -> bool:
 
 
 def parse_trace_value(value: object, where: Where) -> Iterator[Span | Rejection]:
-    """The spans of one parsed JSON line (an ExportTraceServiceRequest); never raises."""
+    """The spans of one parsed request (an ExportTraceServiceRequest); never raises."""
     if not isinstance(value, Mapping):
-        yield where.reject(KIND, "expected a JSON object", field="$")
+        yield where.reject(KIND, "expected a JSON object", field="$", raw=raw_of(value))
         return
     resources = otlp.get(value, "resourceSpans")
     if not isinstance(resources, list):
-        yield where.reject(KIND, "resourceSpans is missing or not a list", field="resourceSpans")
+        yield where.reject(
+            KIND, "resourceSpans is missing or not a list", "resourceSpans", raw_of(value)
+        )
         return
     for ri, res in enumerate(resources):
         here = Where(where.file, line=where.line, pointer=f"/resourceSpans/{ri}")
         if not isinstance(res, Mapping):
-            yield here.reject(KIND, "expected an object", field="resourceSpans")
+            yield here.reject(KIND, "expected an object", field="resourceSpans", raw=raw_of(res))
             continue
         resource = res.get("resource")
         attrs = otlp.attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
-        try:
-            service = otlp.service_of(attrs)
-        except InputError as exc:
-            yield here.reject(KIND, exc.reason, field="service.name")
-            continue
+        service = otlp.service_of(attrs)
         scopes = otlp.get(res, "scopeSpans")
         if scopes is None:
             scopes = otlp.get(res, "instrumentationLibrarySpans")
+        if scopes is None:
+            continue
         if not isinstance(scopes, list):
+            yield here.reject(KIND, "scopeSpans is not a list", field="scopeSpans", raw=raw_of(res))
             continue
         for si, scope in enumerate(scopes):
             spans = scope.get("spans") if isinstance(scope, Mapping) else None
+            if spans is None and isinstance(scope, Mapping):
+                continue
             if not isinstance(spans, list):
+                yield Where(
+                    where.file, line=where.line, pointer=f"/resourceSpans/{ri}/scopeSpans/{si}"
+                ).reject(KIND, "expected a scope object with a spans list", "spans", raw_of(scope))
                 continue
             for pi, span in enumerate(spans):
                 at = Where(
@@ -109,23 +115,25 @@ def parse_trace_value(value: object, where: Where) -> Iterator[Span | Rejection]
 
 def _span(span: Any, service: str, where: Where) -> Span | Rejection:
     if not isinstance(span, Mapping):
-        return where.reject(KIND, "expected a span object", field="spans")
+        return where.reject(KIND, "expected a span object", field="spans", raw=raw_of(span))
     trace_id = otlp.hex_id(otlp.get(span, "traceId"))
     span_id = otlp.hex_id(otlp.get(span, "spanId"))
     if not trace_id:
-        return where.reject(KIND, "span has no traceId", field="traceId")
+        return where.reject(KIND, "span has no traceId", "traceId", raw_of(span))
     if not span_id:
-        return where.reject(KIND, "span has no spanId", field="spanId")
+        return where.reject(KIND, "span has no spanId", "spanId", raw_of(span))
     try:
         start = parse_epoch_ns(otlp.get(span, "startTimeUnixNano"))
     except ValueError as exc:
-        return where.reject(KIND, str(exc), field="startTimeUnixNano")
+        return where.reject(KIND, str(exc), "startTimeUnixNano", raw_of(span))
     try:
         end = parse_epoch_ns(otlp.get(span, "endTimeUnixNano"))
     except ValueError as exc:
-        return where.reject(KIND, str(exc), field="endTimeUnixNano")
+        return where.reject(KIND, str(exc), "endTimeUnixNano", raw_of(span))
     if end < start:
-        return where.reject(KIND, "endTimeUnixNano is before startTimeUnixNano", "endTimeUnixNano")
+        return where.reject(
+            KIND, "endTimeUnixNano is before startTimeUnixNano", "endTimeUnixNano", raw_of(span)
+        )
     return Span(
         trace_id=trace_id,
         span_id=span_id,
@@ -214,41 +222,48 @@ class CallGraph:
 
 
 class TracesLoader:
-    """traces/*.jsonl → CALLS edges with statistics, edge series in Parquet, :Anomaly events."""
+    """traces/*.jsonl, traces/*.json → CALLS edges with statistics, edge series in Parquet,
+    :Anomaly events."""
 
     kind = KIND
-    patterns: tuple[str, ...] = ("traces/*.jsonl",)
+    patterns: tuple[str, ...] = ("traces/*.jsonl", "traces/*.json")
 
     def load(self, path: Path, ctx: LoadContext) -> None:
         source = ctx.rel(path)
         counts = ctx.report.counts(KIND)
         graph = CallGraph()
-        first_line: dict[tuple[str, str], int] = {}
-        for where, _raw, value in iter_jsonl(path, source, KIND):
+        first_ref: dict[tuple[str, str], str] = {}
+        document = path.suffix.lower() == ".json"
+        ordinal = 0  # the span's number in a .json document
+        for where, value in otlp.iter_requests(path, source, KIND):
             if isinstance(value, Rejection):
                 counts.read += 1
                 ctx.reject(value)
                 continue
             for item in parse_trace_value(value, where):
                 counts.read += 1
+                ordinal += 1
                 if isinstance(item, Rejection):
                     ctx.reject(item)
                     continue
+                if otlp.is_unknown_service(item.service):
+                    counts.note("unknown_service")
                 before = len(graph.edges)
                 graph.add(item)
                 if len(graph.edges) != before:
+                    ref = f"span {ordinal}" if document else f"line {where.line or 0}"
                     for edge in graph.edges:
-                        first_line.setdefault(edge, where.line or 0)
+                        first_ref.setdefault(edge, ref)
         graph.finish()
-        ctx.report.timings_ms[f"traces.unresolved_children:{source}"] = float(graph.unresolved)
-        self._write(ctx, source, graph, first_line)
+        counts.note("unresolved_parents", graph.unresolved)
+        self._write(ctx, source, graph, first_ref)
 
     def _write(
         self,
         ctx: LoadContext,
         source: str,
         graph: CallGraph,
-        first_line: dict[tuple[str, str], int],
+        first_ref: dict[tuple[str, str], str],
     ) -> None:
         raw_file = raw_path(ctx.data_dir, ctx.scope, "traces", source, "edges")
         edge_rows: list[dict[str, Any]] = []
@@ -283,7 +298,7 @@ class TracesLoader:
                     ratios.append(ratio)
                     p95s.append(p95)
                 series_ref = make_ref(ctx.data_dir, raw_file, caller=caller, callee=callee)
-                ref = f"line {first_line.get((caller, callee), 0)}"
+                ref = first_ref.get((caller, callee), "")
                 edge_rows.append(
                     {
                         "caller_uid": uid(ctx.scope, "Component", caller),

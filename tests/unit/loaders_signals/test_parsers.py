@@ -144,11 +144,45 @@ def test_otlp_example_record() -> None:
     assert rec.body == "Example log record"
 
 
-def test_missing_service_name_rejected_with_field() -> None:
-    request = {"resourceLogs": [{"resource": {"attributes": []}, "scopeLogs": []}]}
-    (rej,) = parse_log_value(request, Where("f", line=9))
-    assert isinstance(rej, Rejection)
-    assert (rej.line, rej.field) == (9, "service.name")
+def _record_under(attributes: list[dict[str, Any]]) -> dict[str, Any]:
+    rec = {"timeUnixNano": "1772366400000000000", "body": {"stringValue": "x"}}
+    return {
+        "resourceLogs": [
+            {"resource": {"attributes": attributes}, "scopeLogs": [{"logRecords": [rec]}]}
+        ]
+    }
+
+
+def test_missing_service_name_is_unknown_service_as_the_sdks_say() -> None:
+    """A resource without service.name is not rejected: its records belong to
+    ``unknown_service`` (``unknown_service:<process.executable.name>`` when that is known),
+    as the OpenTelemetry SDKs report them."""
+    (rec,) = parse_log_value(_record_under([]), Where("f", line=9))
+    assert isinstance(rec, LogRecord) and rec.service == "unknown_service"
+    process = [{"key": "process.executable.name", "value": {"stringValue": "java"}}]
+    (rec,) = parse_log_value(_record_under(process), Where("f", line=9))
+    assert isinstance(rec, LogRecord) and rec.service == "unknown_service:java"
+    spans = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": []},
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "5b8efff798038103d269b633813fc60c",
+                                "spanId": "eee19b7ec3c1b174",
+                                "startTimeUnixNano": "1772366400000000000",
+                                "endTimeUnixNano": "1772366400100000000",
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    (span,) = parse_trace_value(spans, Where("f", line=1))
+    assert not isinstance(span, Rejection) and span.service == "unknown_service"
 
 
 def test_plain_zone_less_timestamp_is_an_error() -> None:

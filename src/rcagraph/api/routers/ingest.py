@@ -1,5 +1,5 @@
-"""Ingest receivers: Alertmanager, CDEvents, LaunchDarkly, Unleash, OTLP/HTTP JSON, bundle
-archives."""
+"""Ingest receivers: Alertmanager, CDEvents, LaunchDarkly, Unleash, OTLP/HTTP (JSON and
+protobuf), bundle archives (raw or multipart)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ import zlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from rcagraph.api.answers import LoadReportOut, OtlpAnswer
 from rcagraph.api.deps import Responder, bearer, get_rca, get_workflow
 from rcagraph.api.models import ERRORS, Scope
 from rcagraph.errors import AuthenticationError, InputError
 from rcagraph.ids import DEFAULT_SCOPE
+from rcagraph.loaders import otlp_proto
 from rcagraph.loaders.base import LoadReport
 from rcagraph.loaders.receivers import Receiver
 from rcagraph.postmortem.common import Actor, Role
@@ -54,15 +57,24 @@ def decoded_body(body: bytes, content_encoding: str | None) -> bytes:
     return out
 
 
-async def _json_body(request: Request) -> Any:
+async def _body(request: Request) -> bytes:
     body = await request.body()
     if len(body) > MAX_BODY:
         raise InputError("payload too large")
-    body = decoded_body(body, request.headers.get("content-encoding"))
+    return decoded_body(body, request.headers.get("content-encoding"))
+
+
+def _parse_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"the body is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError("the body is not JSON: nested too deeply") from exc
+
+
+async def _json_body(request: Request) -> Any:
+    return _parse_json(await _body(request))
 
 
 def _report_json(report: LoadReport) -> dict[str, Any]:
@@ -86,7 +98,12 @@ def _audit(request: Request, actor: Actor, kind: str, report: dict[str, Any]) ->
 
 
 async def _receive(request: Request, actor: Actor, kind: Receiver, scope: str) -> dict[str, Any]:
-    payload = await _json_body(request)
+    return await _receive_payload(request, actor, kind, scope, await _json_body(request))
+
+
+async def _receive_payload(
+    request: Request, actor: Actor, kind: Receiver, scope: str, payload: Any
+) -> dict[str, Any]:
     loaded = await run_in_threadpool(get_rca(request).receivers.receive_json, kind, payload, scope)
     report = _report_json(loaded)
     await run_in_threadpool(_audit, request, actor, kind, report)
@@ -148,47 +165,108 @@ async def unleash(
     return await _receive(request, actor, "unleash", scope)
 
 
-def _otlp_answer(report: dict[str, Any], field: str) -> dict[str, Any]:
-    rejected = int(report.get("rejected") or 0)
-    partial: dict[str, Any] = {}
-    if rejected:
-        partial = {field: rejected, "errorMessage": report["rejections"][0].get("message", "")}
-    return {"partialSuccess": partial}
+PROTOBUF = "application/x-protobuf"
+_OTLP_KINDS: dict[otlp_proto.Signal, Receiver] = {
+    "logs": "otlp_logs",
+    "traces": "otlp_traces",
+    "metrics": "otlp_metrics",
+}
 
 
-@router.post("/v1/logs", response_model=OtlpAnswer)
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+
+
+async def _otlp(
+    request: Request, actor: Actor, signal: otlp_proto.Signal, scope: str
+) -> dict[str, Any] | Response:
+    """One OTLP/HTTP export request, JSON or protobuf, answered in its own encoding."""
+    media = _media_type(request)
+    if media not in (PROTOBUF, "application/json", ""):
+        raise InputError(
+            f"Content-Type {media!r} is not an OTLP/HTTP encoding "
+            f"(application/x-protobuf or application/json)",
+            field="Content-Type",
+        )
+    body = await _body(request)
+    payload = otlp_proto.decode_request(signal, body) if media == PROTOBUF else _parse_json(body)
+    report = await _receive_payload(request, actor, _OTLP_KINDS[signal], scope, payload)
+    rejections = report["rejections"]
+    notes: dict[str, int] = {}
+    for counts in report["kinds"].values():
+        for name, n in counts.get("notes", {}).items():
+            notes[name] = notes.get(name, 0) + n
+    warning = otlp_proto.warning_of(notes)
+    message = rejections[0].get("message", "") if rejections else ""
+    message = "; ".join(m for m in (message, warning) if m)
+    if media == PROTOBUF:
+        content = otlp_proto.partial_success_proto(signal, report["rejected"], message)
+        return Response(content, media_type=PROTOBUF)
+    return otlp_proto.partial_success_json(signal, report["rejected"], message)
+
+
+_OTLP_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
+
+
+@router.post("/v1/logs", response_model=OtlpAnswer, openapi_extra=_OTLP_BODY)
 async def otlp_logs(
     request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
-) -> dict[str, Any]:
-    """OTLP/HTTP logs, JSON encoding (``ExportLogsServiceRequest``)."""
-    _require_json(request)
-    report = await _receive(request, actor, "otlp_logs", scope)
-    return _otlp_answer(report, "rejectedLogRecords")
+) -> dict[str, Any] | Response:
+    """OTLP/HTTP logs (``ExportLogsServiceRequest``), JSON or protobuf."""
+    return await _otlp(request, actor, "logs", scope)
 
 
-@router.post("/v1/traces", response_model=OtlpAnswer)
+@router.post("/v1/traces", response_model=OtlpAnswer, openapi_extra=_OTLP_BODY)
 async def otlp_traces(
     request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
-) -> dict[str, Any]:
-    """OTLP/HTTP traces, JSON encoding (``ExportTraceServiceRequest``)."""
-    _require_json(request)
-    report = await _receive(request, actor, "otlp_traces", scope)
-    return _otlp_answer(report, "rejectedSpans")
+) -> dict[str, Any] | Response:
+    """OTLP/HTTP traces (``ExportTraceServiceRequest``), JSON or protobuf."""
+    return await _otlp(request, actor, "traces", scope)
 
 
-def _require_json(request: Request) -> None:
-    ctype = request.headers.get("content-type", "application/json")
-    if "json" not in ctype:
-        raise InputError("only the OTLP JSON encoding is accepted (application/json)")
+@router.post("/v1/metrics", response_model=OtlpAnswer, openapi_extra=_OTLP_BODY)
+async def otlp_metrics(
+    request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
+) -> dict[str, Any] | Response:
+    """OTLP/HTTP metrics (``ExportMetricsServiceRequest``: gauges, sums, histograms), JSON or
+    protobuf."""
+    return await _otlp(request, actor, "metrics", scope)
+
+
+async def _archive(request: Request) -> bytes:
+    """The archive: the raw body, or the one file part of a ``multipart/form-data`` upload
+    (``curl -F bundle=@b.tar.gz``)."""
+    if _media_type(request) != "multipart/form-data":
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise InputError("archive too large")
+        return body
+    async with request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
+        files = [v for v in form.values() if isinstance(v, UploadFile)]
+        if len(files) != 1:
+            raise InputError(
+                "a multipart/form-data upload must hold exactly one file part, the archive "
+                "(or send the archive itself as the body)",
+                field="multipart/form-data",
+            )
+        data = await files[0].read(MAX_BODY + 1)
+    if len(data) > MAX_BODY:
+        raise InputError("archive too large")
+    return data
 
 
 @router.post("/api/v1/ingest/bundle", response_model=LoadReportOut)
 async def bundle(request: Request, actor: Responder, scope: Scope | None = None) -> dict[str, Any]:
-    """An incident bundle as a .tar(.gz) or .zip archive in the body; loaded before the
-    answer (the load report)."""
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise InputError("archive too large")
+    """An incident bundle as a .tar(.gz) or .zip archive, the body itself or the one file
+    part of a multipart/form-data upload; loaded before the answer (the load report)."""
+    body = await _archive(request)
     loaded = await run_in_threadpool(get_rca(request).receivers.load_archive, body, scope)
     report = _report_json(loaded)
     await run_in_threadpool(_audit, request, actor, "bundle", report)

@@ -1,4 +1,4 @@
-"""logs/*.jsonl: OTLP/JSON log export requests or plain JSON log lines.
+"""logs/*.jsonl, logs/*.json: OTLP/JSON log export requests or plain JSON log lines.
 
 A file is streamed line by line. Each record's body is mined into a template with drain3 (one
 ``TemplateMiner`` per service, in memory); the raw records go to Parquet

@@ -21,17 +21,18 @@ from rcagraph.loaders.rawstore import (
     raw_path,
     write_table,
 )
-from rcagraph.loaders.records import iter_jsonl
 from rcagraph.loaders.signal_queries import LOG_EVENTS, LOG_TEMPLATES
 
 # -- the loader -----------------------------------------------------------------------------
 
 
 class LogsLoader:
-    """logs/*.jsonl → :LogTemplate, :LogEvent (error bursts, new templates), raw Parquet."""
+    """logs/*.jsonl, logs/*.json → :LogTemplate, :LogEvent (error bursts, new templates), raw
+    Parquet. In a ``.json`` document (one OTLP request) a record's place is its number in the
+    document (``record 3``), in JSON lines its line (``line 3``)."""
 
     kind = KIND
-    patterns: tuple[str, ...] = ("logs/*.jsonl",)
+    patterns: tuple[str, ...] = ("logs/*.jsonl", "logs/*.json")
 
     def load(self, path: Path, ctx: LoadContext) -> None:
         source = ctx.rel(path)
@@ -40,18 +41,23 @@ class LogsLoader:
         tallies = LogTallies()
         raw_file = raw_path(ctx.data_dir, ctx.scope, "logs", source)
         sink = ParquetSink(raw_file, LOG_SCHEMA)
+        document = path.suffix.lower() == ".json"
+        ordinal = 0
         try:
-            for where, _raw_line, value in iter_jsonl(path, source, KIND):
+            for where, value in otlp.iter_requests(path, source, KIND):
                 if isinstance(value, Rejection):
                     counts.read += 1
                     ctx.reject(value)
                     continue
-                line = where.line or 0
                 for item in parse_log_value(value, where):
                     counts.read += 1
+                    ordinal += 1
                     if isinstance(item, Rejection):
                         ctx.reject(item)
                         continue
+                    if otlp.is_unknown_service(item.service):
+                        counts.note("unknown_service")
+                    line = ordinal if document else where.line or 0
                     cluster = miner.add(item.service, item.body)
                     tallies.add(item, cluster, line)
                     sink.append(
@@ -71,10 +77,16 @@ class LogsLoader:
             sink.abort()
             raise
         sink.close()
-        self._write(ctx, source, raw_file, miner, tallies)
+        self._write(ctx, source, raw_file, miner, tallies, "record" if document else "line")
 
     def _write(
-        self, ctx: LoadContext, source: str, raw_file: Path, miner: Miner, tallies: LogTallies
+        self,
+        ctx: LoadContext,
+        source: str,
+        raw_file: Path,
+        miner: Miner,
+        tallies: LogTallies,
+        unit: str,
     ) -> None:
         scope = ctx.scope
         # templates: merge drain clusters that ended with the same text
@@ -124,7 +136,7 @@ class LogsLoader:
                 "severity": otlp.LEVELS[r["rank"] - 1],
                 "severity_rank": r["rank"],
                 "source": source,
-                "source_ref": f"line {r['first_line']}",
+                "source_ref": f"{unit} {r['first_line']}",
                 "loader_version": LOADER_VERSION,
             }
             for r in sorted(by_id.values(), key=lambda r: r["uid"])
@@ -152,7 +164,7 @@ class LogsLoader:
                         uid(scope, "LogTemplate", burst_template) if burst_template else None
                     ),
                     "source": source,
-                    "source_ref": f"line {burst.first_line}",
+                    "source_ref": f"{unit} {burst.first_line}",
                     "loader_version": LOADER_VERSION,
                     "props": {
                         "kind": "error_burst",
@@ -183,7 +195,7 @@ class LogsLoader:
                     "service": service,
                     "template_uid": uid(scope, "LogTemplate", template_id),
                     "source": source,
-                    "source_ref": f"line {tally.first_line}",
+                    "source_ref": f"{unit} {tally.first_line}",
                     "loader_version": LOADER_VERSION,
                     "props": {
                         "kind": "new_template",

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rcagraph.errors import InputError
 from rcagraph.loaders import otlp
 from rcagraph.loaders.base import Rejection
 from rcagraph.loaders.epoch_ns import dt_to_ns, parse_epoch_ns
@@ -50,31 +49,35 @@ def _raw(value: object) -> str:
 def _otlp(value: Mapping[str, Any], where: Where) -> Iterator[LogRecord | Rejection]:
     resources = otlp.get(value, "resourceLogs")
     if not isinstance(resources, list):
-        yield where.reject(KIND, "resourceLogs is not a list", field="resourceLogs")
+        yield where.reject(KIND, "resourceLogs is not a list", "resourceLogs", _raw(value))
         return
     for ri, res in enumerate(resources):
+        here = _at(where, f"/resourceLogs/{ri}")
         if not isinstance(res, Mapping):
-            yield _at(where, f"/resourceLogs/{ri}").reject(
-                KIND, "expected an object", field="resourceLogs", raw=_raw(res)
-            )
+            yield here.reject(KIND, "expected an object", field="resourceLogs", raw=_raw(res))
             continue
         resource = res.get("resource")
         attrs = otlp.attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
-        try:
-            service = otlp.service_of(attrs)
-        except InputError as exc:
-            yield _at(where, f"/resourceLogs/{ri}/resource/attributes").reject(
-                KIND, exc.reason, field="service.name"
-            )
-            continue
+        service = otlp.service_of(attrs)
         scopes = otlp.get(res, "scopeLogs")
         if scopes is None:
             scopes = otlp.get(res, "instrumentationLibraryLogs")  # pre-1.0 exporters
+        if scopes is None:
+            continue
         if not isinstance(scopes, list):
+            yield here.reject(KIND, "scopeLogs is not a list", field="scopeLogs", raw=_raw(res))
             continue
         for si, scope in enumerate(scopes):
             records = otlp.get(scope, "logRecords") if isinstance(scope, Mapping) else None
+            if records is None and isinstance(scope, Mapping):
+                continue
             if not isinstance(records, list):
+                yield _at(where, f"/resourceLogs/{ri}/scopeLogs/{si}").reject(
+                    KIND,
+                    "expected a scope object with a logRecords list",
+                    "logRecords",
+                    _raw(scope),
+                )
                 continue
             for li, rec in enumerate(records):
                 yield _otlp_record(rec, service, where, (ri, si, li))
