@@ -19,16 +19,15 @@ def print_report(report: LoadReport) -> None:
     table.add_column("kind")
     for col in ("read", "loaded", "merged", "rejected", "skipped"):
         table.add_column(col, justify="right")
-    notes = any(c.notes for c in report.kinds.values())
-    if notes:
-        table.add_column("notes")
     for kind, c in sorted(report.kinds.items()):
-        cells = [kind, str(c.read), str(c.loaded), str(c.merged), str(c.rejected), str(c.skipped)]
-        if notes:
-            cells.append(", ".join(f"{k} {v}" for k, v in sorted(c.notes.items())))
-        table.add_row(*cells)
+        table.add_row(
+            kind, str(c.read), str(c.loaded), str(c.merged), str(c.rejected), str(c.skipped)
+        )
     console.print(table)
     for kind, c in sorted(report.kinds.items()):
+        if c.notes:  # a line each: a table column is too narrow on a terminal
+            items = ", ".join(f"{k} {v}" for k, v in sorted(c.notes.items()))
+            console.print(f"notes {kind}: {items}", highlight=False)
         for reason, n in sorted(c.skip_reasons.items()):
             console.print(f"skipped {n} {kind}: {reason}", highlight=False)
     for r in report.rejections:
