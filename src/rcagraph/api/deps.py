@@ -29,9 +29,15 @@ def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    return get_workflow(request).tokens.authenticate(
+    """The caller of a request. A ``?scope=`` the token may not see is refused here, for every
+    route (reads, writes and receivers alike)."""
+    actor = get_workflow(request).tokens.authenticate(
         credentials.credentials if credentials else None
     )
+    scope = request.query_params.get("scope")
+    if scope is not None:
+        actor.require_scope(scope)
+    return actor
 
 
 def require(role: Role) -> Callable[..., Actor]:
