@@ -466,3 +466,22 @@ def test_matrix_scope_column_every_route_refuses_an_unseen_scope(api: Api) -> No
                     method.upper(), concrete, params={"scope": "tenant-z"}, json={}, headers=h
                 )
                 assert r.status_code == 403, (method, path, role, r.status_code)
+
+
+def test_no_redirect_reflects_the_host_header(api: Api) -> None:
+    r = api.client.get(
+        "/api/v1/incidents/",
+        headers={**api.h("viewer"), "Host": "evil.example"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 404 and "evil.example" not in r.headers.get("location", "")
+
+
+def test_error_bodies_name_no_query_or_address(api: Api) -> None:
+    """A constraint conflict answers with a fixed message (no query name, no driver text)."""
+    again = api.client.post(
+        "/api/v1/tokens", json={"name": "vera", "role": "viewer"}, headers=api.h("admin")
+    )
+    assert again.status_code == 409
+    text = again.text
+    assert "postmortem." not in text and "Node(" not in text and "bolt" not in text

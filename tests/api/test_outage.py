@@ -62,6 +62,9 @@ def fault_server(tmp_path: Path) -> Iterator[tuple[LocalServer, Settings]]:
         state, _ = server.start()
     except RcaGraphError as exc:
         pytest.skip(f"no Neo4j for the fault test: {exc}")
+    # the store, configuration and logs are not readable by other local users (item 8)
+    for sub in ("", "conf", "data", "logs"):
+        assert (server.dir / sub).stat().st_mode & 0o077 == 0, sub
     # restart on the same ports, so the driver finds the server again
     pinned = settings.model_copy(
         update={"bolt_port": state.bolt_port, "http_port": state.http_port}

@@ -5,9 +5,9 @@ raw log lines, metric samples and per-minute call statistics stay in Parquet fil
 ``<data_dir>/<scope>/<kind>/<source>.parquet``, where ``<scope>`` and ``<source>`` (the bundle
 file's relative path) are sanitised to ``[A-Za-z0-9._-]``; a name that sanitising changed gets
 ``~`` and a hash of the original (``a:b`` → ``a_b~…``), so two names never share a file (``~``
-is not in a sanitised name, so an unchanged name cannot meet a changed one either). Files are written in streaming chunks
-(:class:`ParquetSink`, ``pyarrow.parquet.ParquetWriter``) to a temporary name and renamed when
-complete, so a re-load replaces a file with identical content.
+is not in a sanitised name, so an unchanged name cannot meet a changed one either). Files are
+written in streaming chunks (:class:`ParquetSink`, ``pyarrow.parquet.ParquetWriter``) to a
+temporary name and renamed when complete, so a re-load replaces a file with identical content.
 
 A **reference** (``raw_ref`` on log events, ``series_ref`` on anomalies and call edges) names a
 file and a selection of its rows::
@@ -20,8 +20,9 @@ where a selector is one of
 * ``ts=A-B`` — rows whose ``ts`` lies in [A, B] (epoch nanoseconds, UTC);
 * ``COLUMN=VALUE`` — rows whose string or integer column equals the (URL-quoted) value.
 
-For example ``bundle_INC-1~7a6e5089/logs/logs_app.jsonl~b24426ae.parquet#service=cart&ts=1700000000000000000-
-1700000300000000000``. :func:`read_ref` resolves a reference back to a ``pyarrow.Table``.
+For example ``bundle_INC-1~7a6e5089/logs/logs_app.jsonl~b24426ae.parquet#service=cart&ts=
+1700000000000000000-1700000300000000000``. :func:`read_ref` resolves a reference back to a
+``pyarrow.Table``.
 """
 
 from __future__ import annotations
