@@ -129,6 +129,31 @@ def test_self_approval_and_distinct_reviewers_are_keyed_on_the_token_id(seeded: 
         "/api/v1/audit", params={"actor_id": olga["id"]}, headers=api.h("admin")
     ).json()
     assert {e["action"] for e in by_id} >= {"postmortem.approve", "postmortem.approved"}
+    rows = api.rca.graph.read(
+        Query(
+            "tests.version_author",
+            "MATCH (v:PostMortemVersion {number: 1}) MATCH (a:Approval) "
+            "RETURN v.author_id AS author, a.reviewer_id AS reviewer",
+        )
+    )
+    rui = next(
+        t
+        for t in api.client.get("/api/v1/tokens", headers=api.h("admin")).json()
+        if t["name"] == "rui"
+    )
+    assert rows == [{"author": rui["id"], "reviewer": olga["id"]}]
+    # the author (by token id) may not approve: rui's own reviewer-level token does not exist,
+    # so take an admin token and make it the author of version 2
+    r = api.client.post(
+        f"{PM}/versions",
+        json={"base_version": 1, "changes": {"notes": "admin edit"}},
+        headers=api.h("admin"),
+    )
+    assert r.status_code == 201, r.text
+    _refused(
+        api.client.post(f"{PM}/approve", json={"version": 2}, headers=api.h("admin")),
+        "wrote version 2",
+    )
 
 
 # --- item 3: object-level authorisation ---------------------------------------------------------
