@@ -510,3 +510,18 @@ def test_error_bodies_name_no_query_or_address(api: Api) -> None:
     assert again.status_code == 409
     text = again.text
     assert "postmortem." not in text and "Node(" not in text and "bolt" not in text
+
+
+@pytest.mark.parametrize("ts", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_timestamps_that_overflow_in_utc_are_a_422_naming_the_field(api: Api, ts: str) -> None:
+    r = api.client.get("/api/v1/incidents", params={"since": ts}, headers=api.h("viewer"))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "since", r.text
+    r = api.client.post(
+        "/api/v1/incidents", json=INCIDENT | {"started_at": ts}, headers=api.h("responder")
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "started_at", r.text
+    _declare(api)
+    r = api.client.patch(
+        "/api/v1/incidents/INC-1", json={"resolved_at": ts}, headers=api.h("responder")
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "resolved_at", r.text

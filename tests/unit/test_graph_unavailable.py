@@ -64,3 +64,15 @@ def test_default_driver_timeouts_are_short() -> None:
     s = Settings()
     assert s.neo4j_connection_timeout_s <= 2 and s.neo4j_retry_time_s <= 1
     assert s.neo4j_acquisition_timeout_s <= 3
+
+
+def test_error_messages_lose_absolute_paths() -> None:
+    from rcagraph.api.errors import public_message
+    from rcagraph.errors import BundleError, GraphConstraintError
+
+    exc = BundleError("cannot read /tmp/rcagraph-bundle-x/b/logs/a.jsonl", file="a.jsonl")
+    assert public_message(exc, 422) == "a.jsonl: cannot read a.jsonl"
+    kept = BundleError("see https://example.com/docs/x and logs/app.jsonl")
+    assert public_message(kept, 422) == str(kept)
+    leaky = GraphConstraintError("constraint violated in query 'postmortem.x': Node(12) exists")
+    assert "postmortem" not in public_message(leaky, 409)

@@ -6,6 +6,7 @@ Every error answer has the body ``{"error": {"type": ..., "message": ..., ...}}`
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -54,6 +55,15 @@ def error_body(type_: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"type": type_, "message": message, **extra}}
 
 
+#: an absolute file path in a message (not a URL's path): shown by its last part only
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.@~+-]+/)+([\w.@~+-]+)")
+
+
+def strip_paths(text: str) -> str:
+    """``text`` without absolute file paths (the server's folders are nobody's business)."""
+    return _ABSOLUTE_PATH.sub(r"\1", text)
+
+
 def headers_of(status: int) -> dict[str, str] | None:
     if status == 401:
         return {"WWW-Authenticate": "Bearer"}
@@ -69,7 +79,7 @@ def public_message(exc: e.RcaGraphError, status: int) -> str:
         if isinstance(exc, cls):
             return message
     if status < 500 or (status == 503 and not isinstance(exc, e.GraphError)):
-        return str(exc)
+        return strip_paths(str(exc))
     return "internal error"
 
 
@@ -79,7 +89,11 @@ def _rcagraph_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, e.InputError):
         extra = {"file": exc.file, "line": exc.line, "pointer": exc.pointer, "field": exc.field}
-        extra = {k: v for k, v in extra.items() if v is not None}
+        extra = {
+            k: strip_paths(v) if isinstance(v, str) else v
+            for k, v in extra.items()
+            if v is not None
+        }
     if isinstance(exc, e.RejectedRecordsError):
         extra["rejected"] = exc.rejected
     if status >= 500 or isinstance(exc, e.GraphError):

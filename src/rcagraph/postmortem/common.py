@@ -122,4 +122,7 @@ def require_aware(value: datetime | None, field: str) -> datetime | None:
         return None
     if value.tzinfo is None:
         raise InputError("timestamp has no zone (give Z or an offset)", field=field)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InputError("timestamp out of range in UTC", field=field) from None
