@@ -347,6 +347,12 @@ def test_tokens_see_only_their_scopes_and_ids_resolve_within_a_scope(api: Api) -
         api.client.post("/api/v1/incidents", json=INCIDENT | {"id": "X"}, headers=b_responder),
         "may not see scope 'default'",
     )
+    # routes whose scope defaults to `default` check that default too
+    _refused(
+        api.client.post("/api/v1/ingest/alertmanager", json={}, headers=b_responder),
+        "may not see scope 'default'",
+    )
+    _refused(api.client.get("/api/v1/forecasts", headers=b_viewer), "may not see scope")
     # a default-scope action id is not found from tenant-b... unless it is tenant-b's own
     default_hyp_free = api.client.get(
         "/api/v1/actions", params={"scope": "default"}, headers=api.h("viewer")

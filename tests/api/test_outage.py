@@ -56,7 +56,13 @@ class Answer:
 @pytest.fixture
 def fault_server(tmp_path: Path) -> Iterator[tuple[LocalServer, Settings]]:
     name = os.environ.get("RCAGRAPH_TEST_SERVER", "pytest") + "-fault"
-    settings = Settings(server_name=name, data_dir=tmp_path / "data", neo4j_uri="")
+    settings = Settings(
+        server_name=name,
+        data_dir=tmp_path / "data",
+        neo4j_uri="",
+        heap_size="512m",
+        pagecache_size="64m",
+    )
     server = LocalServer(settings)
     try:
         state, _ = server.start()

@@ -1,7 +1,7 @@
 """API tokens: random secrets shown once, stored only as sha256 hashes, each with a role, the
 holder's teams and the scopes the token may see; revocable, effective at once.
 
-Every request looks its token up in the graph (an indexed lookup, about a millisecond): there is
+Every request looks its token up in the graph (an indexed lookup of a few ms): there is
 no cache, so a revoked or deleted token is refused by the very next request, in every process
 serving the API.
 
