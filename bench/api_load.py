@@ -135,7 +135,7 @@ def main() -> None:
     scope = f"bench-api-{uuid.uuid4().hex[:8]}"
     with RcaGraph.open(settings) as rca:
         rca.apply_schema()
-        token = TokenStore(rca.graph).create(f"bench-{scope}", Role.responder)
+        token = TokenStore(rca.graph).create(f"bench-{scope}", Role.responder, scopes=[scope])
         app = create_app(rca)
         port = _free_port()
         server = uvicorn.Server(

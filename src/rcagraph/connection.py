@@ -5,7 +5,7 @@ from __future__ import annotations
 import neo4j
 
 from rcagraph.errors import GraphUnavailableError
-from rcagraph.graph import connect
+from rcagraph.graph import DriverTimeouts, connect
 from rcagraph.server.manager import LocalServer
 from rcagraph.settings import Settings
 
@@ -27,7 +27,16 @@ def connection_target(settings: Settings) -> tuple[str, str, str]:
     return state.bolt_uri, state.user, state.password
 
 
+def driver_timeouts(settings: Settings) -> DriverTimeouts:
+    """The driver's connect, pool and retry timeouts that ``settings`` set."""
+    return DriverTimeouts(
+        connect=settings.neo4j_connection_timeout_s,
+        acquire=settings.neo4j_acquisition_timeout_s,
+        retry=settings.neo4j_retry_time_s,
+    )
+
+
 def open_driver(settings: Settings) -> neo4j.Driver:
     """A connected driver; the caller owns it and must close it."""
     uri, user, password = connection_target(settings)
-    return connect(uri, user, password)
+    return connect(uri, user, password, driver_timeouts(settings))

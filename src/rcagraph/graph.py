@@ -9,7 +9,7 @@ the ``queries.py`` beside the code that owns them. Driver errors are translated 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, LiteralString, TypeVar
@@ -52,9 +52,28 @@ class WriteStats:
         self.properties_set += other.properties_set
 
 
+@dataclass(frozen=True, slots=True)
+class DriverTimeouts:
+    """How long the driver waits before giving up, in seconds (the driver's defaults are 30,
+    60 and 30 s, which made a Neo4j outage hang every request for half a minute or more).
+
+    ``connect``: opening a TCP/Bolt connection; ``acquire``: getting a connection from the pool
+    (includes ``connect``); ``retry``: retrying a transaction on transient errors and on a lost
+    server. An outage then answers within about ``retry + connect`` seconds.
+    """
+
+    connect: float = 2.0
+    acquire: float = 3.0
+    retry: float = 1.0
+
+
 @contextlib.contextmanager
 def translate_errors(query_name: str = "") -> Iterator[None]:
-    """Turn driver exceptions into rcagraph errors, naming the query that failed."""
+    """Turn driver exceptions into rcagraph errors, naming the query that failed.
+
+    The message of an unreachable server names no address (it may reach an unauthenticated
+    client, e.g. ``/readyz``); the driver's own message stays on the ``__cause__``.
+    """
     where = f" in query {query_name!r}" if query_name else ""
     try:
         yield
@@ -62,8 +81,12 @@ def translate_errors(query_name: str = "") -> Iterator[None]:
         raise GraphAuthError(f"Neo4j refused the credentials{where}: {exc.message}") from exc
     except neo4j_exc.ConstraintError as exc:
         raise GraphConstraintError(f"constraint violated{where}: {exc.message}") from exc
+    except neo4j_exc.IncompleteCommit as exc:
+        raise GraphUnavailableError(
+            f"Neo4j was lost while committing{where}; the write may or may not have been stored"
+        ) from exc
     except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as exc:
-        raise GraphUnavailableError(f"Neo4j is not reachable{where}: {exc}") from exc
+        raise GraphUnavailableError(f"Neo4j is not reachable{where}") from exc
     except neo4j_exc.ClientError as exc:
         raise GraphQueryError(f"Neo4j rejected the query{where}: {exc.message}") from exc
     except neo4j_exc.Neo4jError as exc:
@@ -87,11 +110,21 @@ def native(value: Any) -> Any:
     return value
 
 
-def connect(uri: str, user: str, password: str) -> neo4j.Driver:
+def connect(
+    uri: str, user: str, password: str, timeouts: DriverTimeouts | None = None
+) -> neo4j.Driver:
     """Create a driver (callers own it and close it). Verifies connectivity."""
     auth = (user, password) if password else None
+    t = timeouts or DriverTimeouts()
     with translate_errors("connect"):
-        driver = neo4j.GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+        driver = neo4j.GraphDatabase.driver(
+            uri,
+            auth=auth,
+            notifications_min_severity="OFF",
+            connection_timeout=t.connect,
+            connection_acquisition_timeout=t.acquire,
+            max_transaction_retry_time=t.retry,
+        )
         try:
             driver.verify_connectivity()
         except Exception:
@@ -180,6 +213,30 @@ class Graph:
         name = work[0][0].name if work else ""
         with translate_errors(name), self.driver.session(database=self.database) as session:
             session.execute_write(_run_all, [(q.text, dict(p)) for q, p in work])
+
+    def transaction(self, work: Callable[[Tx], T], name: str = "") -> T:
+        """Run ``work`` in one write transaction (all or nothing) and return what it returns.
+
+        The driver retries ``work`` on transient errors and on a lost server, with the same
+        arguments: ``work`` must be idempotent (MERGE on ids fixed before the call), since a
+        retry can follow a commit whose answer was lost.
+        """
+        with translate_errors(name), self.driver.session(database=self.database) as session:
+            return session.execute_write(lambda tx: work(Tx(tx)))
+
+
+class Tx:
+    """A managed write transaction as :meth:`Graph.transaction` hands it to its work."""
+
+    def __init__(self, tx: neo4j.ManagedTransaction) -> None:
+        self._tx = tx
+
+    def run(self, query: Query, **params: Any) -> list[dict[str, Any]]:
+        return [record.data() for record in self._tx.run(query.text, params)]
+
+    def run_one(self, query: Query, **params: Any) -> dict[str, Any] | None:
+        rows = self.run(query, **params)
+        return rows[0] if rows else None
 
 
 def _run_batch(

@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
+    neo4j_connection_timeout_s: float = Field(
+        default=2.0, gt=0, description="seconds to open a connection to Neo4j before giving up"
+    )
+    neo4j_acquisition_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="seconds to get a connection from the driver's pool (a busy or lost "
+        "server answers 503 after this)",
+    )
+    neo4j_retry_time_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds the driver keeps retrying a transaction on a transient error or "
+        "a lost server before the request answers 503",
+    )
 
     # --- managed local server -----------------------------------------------------------
     home: Path = Field(default_factory=_default_home, description="cache and server state")

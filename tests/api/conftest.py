@@ -26,13 +26,16 @@ class Api:
 
 @pytest.fixture
 def api(rca: RcaGraph) -> Iterator[Api]:
+    """Tokens that see every scope (scoped tokens are made by the tests about scopes); the
+    responders and reviewers in the teams of the seeded catalog (tests/api/seed.py)."""
     store = TokenStore(rca.graph)
+    every = ["*"]
     tokens = {
-        "viewer": store.create("vera", Role.viewer),
-        "responder": store.create("rui", Role.responder),
-        "responder2": store.create("rita", Role.responder, team="payments"),
-        "reviewer": store.create("rob", Role.reviewer, team="web"),
-        "owner_reviewer": store.create("olga", Role.reviewer, team="payments"),
+        "viewer": store.create("vera", Role.viewer, scopes=every),
+        "responder": store.create("rui", Role.responder, team="web", scopes=every),
+        "responder2": store.create("rita", Role.responder, team="payments", scopes=every),
+        "reviewer": store.create("rob", Role.reviewer, team="web", scopes=every),
+        "owner_reviewer": store.create("olga", Role.reviewer, team="payments", scopes=every),
         "admin": store.create("ada", Role.admin),
     }
     with TestClient(create_app(rca), raise_server_exceptions=False) as client:

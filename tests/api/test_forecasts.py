@@ -31,8 +31,8 @@ def test_forecasts_read_and_run(rca: RcaGraph, tmp_path: Path) -> None:
     build_failure_modes(core.graph, SCOPE)
     core.train_forecast(SCOPE)  # saves to the default model path under home
     store = TokenStore(core.graph)
-    viewer = {"Authorization": f"Bearer {store.create('vera', Role.viewer)}"}
-    responder = {"Authorization": f"Bearer {store.create('rui', Role.responder)}"}
+    viewer = {"Authorization": f"Bearer {store.create('vera', Role.viewer, scopes=['*'])}"}
+    responder = {"Authorization": f"Bearer {store.create('rui', Role.responder, scopes=['*'])}"}
     at = (history.end - timedelta(days=1)).isoformat()
     with TestClient(create_app(core), raise_server_exceptions=False) as client:
         assert client.get("/api/v1/forecasts", params={"scope": SCOPE}).status_code == 401

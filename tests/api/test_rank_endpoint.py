@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rcagraph.postmortem.common import Role
+from rcagraph.postmortem.tokens import TokenStore
 from tests.api.conftest import Api
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bundles" / "checkout-latency"
@@ -13,8 +15,16 @@ def test_rank_then_verdict_then_draft(api: Api) -> None:
     api.rca.load_bundle(EXAMPLE, scope="demo")
     refused = api.client.post("/api/v1/incidents/INC-1042/rank", headers=api.h("viewer"))
     assert refused.status_code == 403
-    ranked = api.client.post(
+    other_team = api.client.post(
         "/api/v1/incidents/INC-1042/rank", params={"scope": "demo"}, headers=api.h("responder")
+    )
+    assert other_team.status_code == 403 and "web-team" in other_team.json()["error"]["message"]
+    token = TokenStore(api.rca.graph).create(
+        "wendy", Role.responder, team="web-team", scopes=["demo"]
+    )
+    api.tokens["web_team"] = token
+    ranked = api.client.post(
+        "/api/v1/incidents/INC-1042/rank", params={"scope": "demo"}, headers=api.h("web_team")
     )
     assert ranked.status_code == 200, ranked.text
     top = ranked.json()[0]
@@ -28,7 +38,7 @@ def test_rank_then_verdict_then_draft(api: Api) -> None:
     verdict = api.client.post(
         f"/api/v1/hypotheses/{top['uid']}/verdict",
         json={"verdict": "confirmed"},
-        headers=api.h("responder"),
+        headers=api.h("web_team"),
     )
     assert verdict.status_code == 200, verdict.text
     draft = api.client.get(

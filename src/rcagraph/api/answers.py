@@ -237,6 +237,7 @@ class AuditEntryOut(BaseModel):
     uid: str
     at: Timestamp
     actor: str
+    actor_id: str | None = Field(default=None, description="the actor's token id")
     role: str
     action: str
     target: str
@@ -245,10 +246,17 @@ class AuditEntryOut(BaseModel):
 
 
 class TokenInfo(BaseModel):
+    id: str
     name: str
     role: str
-    team: str | None
+    teams: list[str]
+    scopes: list[str] | None = Field(
+        description="the scopes the token sees ('*': every scope); none stored (a token from "
+        "before scopes): every scope for an admin, the default scope otherwise"
+    )
     created_at: Timestamp | None
+    revoked_at: Timestamp | None = None
+    revoked_by: str | None = None
 
 
 # -- forecasts ----------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ def create_app(rca: RcaGraph, *, thread_limit: int | None = None) -> FastAPI:
         description="Root-cause analysis and post-mortem workflow over a Neo4j knowledge "
         "graph. Authenticate with `Authorization: Bearer <token>`.",
         lifespan=_lifespan(thread_limit),
+        # no trailing-slash redirects: their Location is built from the Host header
+        redirect_slashes=False,
     )
     app.state.rca = rca
     app.state.metrics = ApiMetrics()

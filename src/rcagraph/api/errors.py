@@ -9,16 +9,27 @@ tells exporters not to retry it).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from neo4j import exceptions as neo4j_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rcagraph import errors as e
 
 log = logging.getLogger("rcagraph.api")
+
+#: seconds a client is told to wait after a 503 (the graph is down or not ready)
+RETRY_AFTER_S = 2
+#: what a client is told of graph errors: never the server's address, the query's name or the
+#: driver's message (those are logged)
+GRAPH_MESSAGES: tuple[tuple[type[e.RcaGraphError], str], ...] = (
+    (e.GraphUnavailableError, "the graph database is unavailable; retry later"),
+    (e.GraphConstraintError, "the change conflicts with a record that exists already"),
+)
 
 #: most specific first: the first class an error is an instance of decides
 STATUS: tuple[tuple[type[e.RcaGraphError], int], ...] = (
@@ -56,21 +67,65 @@ def error_body(type_: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"type": type_, "message": message, **extra}}
 
 
+#: an absolute file path in a message (not a URL's path): shown by its last part only
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.@~+-]+/)+([\w.@~+-]+)")
+
+
+def strip_paths(text: str) -> str:
+    """``text`` without absolute file paths (the server's folders are nobody's business)."""
+    return _ABSOLUTE_PATH.sub(r"\1", text)
+
+
+def headers_of(status: int) -> dict[str, str] | None:
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if status == 503:
+        return {"Retry-After": str(RETRY_AFTER_S)}
+    return None
+
+
+def public_message(exc: e.RcaGraphError, status: int) -> str:
+    """The message a client sees: the error's own for client errors and the 503s rcagraph
+    words itself, a fixed one for graph errors and everything else."""
+    for cls, message in GRAPH_MESSAGES:
+        if isinstance(exc, cls):
+            return message
+    if status < 500 or (status == 503 and not isinstance(exc, e.GraphError)):
+        return strip_paths(str(exc))
+    return "internal error"
+
+
 def _rcagraph_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.RcaGraphError)
     status = status_of(exc, request.url.path)
     extra: dict[str, Any] = {}
     if isinstance(exc, e.InputError):
         extra = {"file": exc.file, "line": exc.line, "pointer": exc.pointer, "field": exc.field}
-        extra = {k: v for k, v in extra.items() if v is not None}
+        extra = {
+            k: strip_paths(v) if isinstance(v, str) else v
+            for k, v in extra.items()
+            if v is not None
+        }
     if isinstance(exc, e.RejectedRecordsError):
         extra["rejected"] = exc.rejected
-    if status >= 500:
+    if status >= 500 or isinstance(exc, e.GraphError):
         log.error("error on %s %s: %s", request.method, request.url.path, exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    message = str(exc) if status < 500 or status == 503 else "internal error"
     return JSONResponse(
-        error_body(type(exc).__name__, message, **extra), status_code=status, headers=headers
+        error_body(type(exc).__name__, public_message(exc, status), **extra),
+        status_code=status,
+        headers=headers_of(status),
+    )
+
+
+def _driver_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A lost server that reached the app untranslated (the driver raised outside
+    :func:`rcagraph.graph.translate_errors`): the same 503 as GraphUnavailableError."""
+    log.error("Neo4j unavailable on %s %s: %s", request.method, request.url.path, exc)
+    error = e.GraphUnavailableError("Neo4j is not reachable")
+    return JSONResponse(
+        error_body(type(error).__name__, public_message(error, 503)),
+        status_code=503,
+        headers=headers_of(503),
     )
 
 
@@ -104,6 +159,8 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(e.RcaGraphError, _rcagraph_error)
+    app.add_exception_handler(neo4j_exc.ServiceUnavailable, _driver_unavailable)
+    app.add_exception_handler(neo4j_exc.SessionExpired, _driver_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

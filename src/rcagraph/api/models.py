@@ -93,13 +93,23 @@ class ActionUpdate(_In):
 class TokenCreate(_In):
     name: Name
     role: RoleName
-    team: Name | None = None
+    team: Name | None = Field(default=None, description="one team (same as teams=[team])")
+    teams: list[Name] = Field(default_factory=list, max_length=50)
+    scopes: list[Scope | Literal["*"]] | None = Field(
+        default=None,
+        max_length=200,
+        description="the scopes the token may see; '*': every scope. Default: every scope for "
+        "an admin, the default scope otherwise",
+    )
 
 
 class TokenCreated(BaseModel):
+    id: str
     name: str
     role: str
     team: str | None
+    teams: list[str]
+    scopes: list[str]
     token: str = Field(description="shown once; only its sha256 is stored")
 
 

@@ -19,3 +19,5 @@ def parse_time(value: Any, field: str) -> datetime | None:
         raise InputError("timestamp has no zone (give Z or an offset)", field=field) from None
     except TimestampError:
         raise InputError("not an RFC 3339 timestamp", field=field) from None
+    except (OverflowError, ValueError):
+        raise InputError("timestamp out of range in UTC", field=field) from None

@@ -3,9 +3,11 @@
 The graph holds what is worth reasoning about (templates, bursts, anomalies, call edges); the
 raw log lines, metric samples and per-minute call statistics stay in Parquet files under
 ``<data_dir>/<scope>/<kind>/<source>.parquet``, where ``<scope>`` and ``<source>`` (the bundle
-file's relative path) are sanitised to ``[A-Za-z0-9._-]``. Files are written in streaming chunks
-(:class:`ParquetSink`, ``pyarrow.parquet.ParquetWriter``) to a temporary name and renamed when
-complete, so a re-load replaces a file with identical content.
+file's relative path) are sanitised to ``[A-Za-z0-9._-]``; a name that sanitising changed gets
+``~`` and a hash of the original (``a:b`` → ``a_b~…``), so two names never share a file (``~``
+is not in a sanitised name, so an unchanged name cannot meet a changed one either). Files are
+written in streaming chunks (:class:`ParquetSink`, ``pyarrow.parquet.ParquetWriter``) to a
+temporary name and renamed when complete, so a re-load replaces a file with identical content.
 
 A **reference** (``raw_ref`` on log events, ``series_ref`` on anomalies and call edges) names a
 file and a selection of its rows::
@@ -18,12 +20,14 @@ where a selector is one of
 * ``ts=A-B`` — rows whose ``ts`` lies in [A, B] (epoch nanoseconds, UTC);
 * ``COLUMN=VALUE`` — rows whose string or integer column equals the (URL-quoted) value.
 
-For example ``bundle_INC-1_/logs/logs_app.jsonl.parquet#service=cart&ts=1700000000000000000-
-1700000300000000000``. :func:`read_ref` resolves a reference back to a ``pyarrow.Table``.
+For example ``bundle_INC-1~7a6e5089/logs/logs_app.jsonl~b24426ae.parquet#service=cart&ts=
+1700000000000000000-1700000300000000000``. :func:`read_ref` resolves a reference back to a
+``pyarrow.Table``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,10 +49,18 @@ def sanitise(text: str) -> str:
     return cleaned or "_"
 
 
+def safe_name(text: str) -> str:
+    """:func:`sanitise`, collision-free: a changed name carries ``~`` and a hash of ``text``."""
+    cleaned = sanitise(text)
+    if cleaned == text:
+        return cleaned
+    return f"{cleaned}~{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
 def raw_path(data_dir: Path, scope: str, kind: str, source: str, suffix: str = "") -> Path:
     """Where the raw data of ``source`` (a bundle-relative file name) of ``kind`` is kept."""
-    name = sanitise(source) + (f".{suffix}" if suffix else "") + ".parquet"
-    return data_dir / sanitise(scope) / kind / name
+    name = safe_name(source) + (f".{suffix}" if suffix else "") + ".parquet"
+    return data_dir / safe_name(scope) / kind / name
 
 
 def make_ref(data_dir: Path, path: Path, **selectors: str | int | tuple[int, int]) -> str:

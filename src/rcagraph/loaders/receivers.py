@@ -26,6 +26,7 @@ import re
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,21 +217,118 @@ class Receivers:
             )
 
 
+#: limits while a bundle archive is extracted: members, decompressed bytes in total, and the
+#: ratio of decompressed to archive bytes (with a floor, so a small archive of text may expand)
+MAX_ARCHIVE_MEMBERS = 10_000
+MAX_ARCHIVE_BYTES = 1 << 30
+MAX_ARCHIVE_RATIO = 200
+ARCHIVE_RATIO_FLOOR_BYTES = 64 << 20
+_CHUNK = 1 << 20
+_S_IFMT, _S_IFLNK = 0o170000, 0o120000
+
+
+class _Budget:
+    """Decompressed bytes left: the total and ratio limits, counted while writing."""
+
+    def __init__(self, archive_bytes: int) -> None:
+        self.left = min(
+            MAX_ARCHIVE_BYTES, max(archive_bytes * MAX_ARCHIVE_RATIO, ARCHIVE_RATIO_FLOOR_BYTES)
+        )
+        self.limit = self.left
+        self.members = 0
+
+    def member(self, name: str) -> None:
+        self.members += 1
+        if self.members > MAX_ARCHIVE_MEMBERS:
+            raise BundleError(f"the archive has more than {MAX_ARCHIVE_MEMBERS} members", file=name)
+
+    def copy(self, src: io.BufferedIOBase | Any, target: Path, name: str) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            while chunk := src.read(_CHUNK):
+                self.left -= len(chunk)
+                if self.left < 0:
+                    raise BundleError(
+                        f"the archive expands beyond {self.limit} bytes (limit: "
+                        f"{MAX_ARCHIVE_BYTES} bytes, or {MAX_ARCHIVE_RATIO} times its size)",
+                        file=name,
+                    )
+                out.write(chunk)
+
+
+def _target(root: Path, name: str) -> Path:
+    target = (root / name).resolve()
+    if not target.is_relative_to(root.resolve()) or target == root.resolve():
+        raise BundleError(f"unsafe path in archive: {name}", file=name)
+    return target
+
+
 def _extract(data: bytes, root: Path) -> None:
+    """Extract a .zip, .tar or .tar.gz into ``root``, streaming, within the limits above: only
+    regular files and folders inside ``root`` (no links, devices or paths outside); a corrupted
+    stream is a :class:`BundleError` naming the member."""
+    budget = _Budget(len(data))
     if zipfile.is_zipfile(io.BytesIO(data)):
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                target = (root / info.filename).resolve()
-                if not target.is_relative_to(root.resolve()):
-                    raise BundleError(f"unsafe path in archive: {info.filename}")
-            zf.extractall(root)  # noqa: S202 - every member checked above
+        _extract_zip(data, root, budget)
         return
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
-            tf.extractall(root, filter="data")
-    except (tarfile.TarError, OSError) as exc:
+            for member in tf:
+                budget.member(member.name)
+                target = _target(root, member.name)
+                if member.isdir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                if not member.isfile():
+                    kind = "link" if member.issym() or member.islnk() else "special file"
+                    raise BundleError(f"{kind} in archive: {member.name}", file=member.name)
+                src = tf.extractfile(member)
+                if src is None:  # pragma: no cover - a regular file always has a stream
+                    continue
+                with src:
+                    budget.copy(src, target, member.name)
+    except BundleError:
+        raise
+    except (tarfile.TarError, EOFError, OSError, ValueError, zlib.error) as exc:
         raise BundleError(
-            f"not a .tar, .tar.gz or .zip archive: {exc} (send the archive itself as the body, "
-            "e.g. curl --data-binary @bundle.tar.gz, or as the one file part of a "
+            f"not a readable .tar, .tar.gz or .zip archive: {exc} (send the archive itself as the "
+            "body, e.g. curl --data-binary @bundle.tar.gz, or as the one file part of a "
             "multipart/form-data upload, curl -F bundle=@bundle.tar.gz)"
         ) from exc
+
+
+def _extract_zip(data: bytes, root: Path, budget: _Budget) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                budget.member(info.filename)
+                target = _target(root, info.filename)
+                if (info.external_attr >> 16) & _S_IFMT == _S_IFLNK:
+                    raise BundleError(f"link in archive: {info.filename}", file=info.filename)
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                try:
+                    with zf.open(info) as src:
+                        budget.copy(src, target, info.filename)
+                except BundleError:
+                    raise
+                except (
+                    zipfile.BadZipFile,
+                    zlib.error,
+                    EOFError,
+                    OSError,
+                    RuntimeError,
+                    ValueError,
+                ) as exc:
+                    raise BundleError(
+                        f"corrupted archive member {info.filename}: {exc}", file=info.filename
+                    ) from exc
+                except NotImplementedError as exc:
+                    raise BundleError(
+                        f"unsupported compression of {info.filename}", file=info.filename
+                    ) from exc
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+        raise BundleError(f"not a readable .zip archive: {exc}") from exc
+    except NotImplementedError as exc:  # a damaged header can name a zip version or a method
+        raise BundleError(f"unsupported .zip archive: {exc}") from exc

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 import rcagraph.postmortem.queries as q
-from rcagraph.errors import InputError, NotFoundError, WorkflowError
-from rcagraph.graph import Graph
+from rcagraph.errors import ConflictError, GraphConstraintError, InputError, WorkflowError
+from rcagraph.graph import Graph, Tx
 from rcagraph.ids import uid
-from rcagraph.postmortem.audit import AuditTrail
+from rcagraph.postmortem.audit import Audited, AuditTrail
 from rcagraph.postmortem.common import (
     Actor,
     Role,
@@ -19,6 +19,7 @@ from rcagraph.postmortem.common import (
     provenance,
     utcnow,
 )
+from rcagraph.postmortem.incidents import resolve_in_scopes, scopes_of
 from rcagraph.postmortem.postmortems import PostMortemService
 
 STATUSES: tuple[str, ...] = ("open", "in_progress", "done", "verified", "reopened", "cancelled")
@@ -41,24 +42,37 @@ class ActionService:
         self.postmortems = postmortems
         self.audit = audit
 
-    def _find(self, action_id: str) -> dict[str, Any]:
-        row = self.graph.read_one(q.ACTION_FIND, id=action_id)
-        if row is None:
-            raise NotFoundError(f"action {action_id!r} not found")
-        return {**native(row["a"]), "postmortem_id": row["postmortem_id"], "pm_uid": row["pm_uid"]}
+    def _find(
+        self, action_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        rows = self.graph.read(q.ACTION_FIND, id=action_id, scope=scope, scopes=scopes_of(actor))
+        row = resolve_in_scopes(rows, f"action {action_id!r}", scope, actor)
+        return {
+            **native(row["a"]),
+            "postmortem_id": row["postmortem_id"],
+            "pm_uid": row["pm_uid"],
+            "incident_uid": row["incident_uid"],
+        }
 
-    def get(self, action_id: str) -> dict[str, Any]:
-        a = self._find(action_id)
+    def get(
+        self, action_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        a = self._find(action_id, scope, actor)
         a.pop("pm_uid", None)
+        a.pop("incident_uid", None)
         return jsonable_dict(a)
 
-    def of_postmortem(self, pm_id: str) -> list[dict[str, Any]]:
-        pm = self.postmortems.get(pm_id)
+    def of_postmortem(
+        self, pm_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
+        pm = self.postmortems.get(pm_id, scope, actor)
         return [jsonable(r["a"]) for r in self.graph.read(q.ACTIONS_OF_PM, pm_uid=pm.uid)]
 
     def search(
         self,
         *,
+        actor: Actor | None = None,
+        scope: str | None = None,
         status: str | None = None,
         owner: str | None = None,
         overdue: bool = False,
@@ -66,8 +80,12 @@ class ActionService:
         limit: int = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
+        if actor is not None and scope is not None:
+            actor.require_scope(scope)
         rows = self.graph.read(
             q.ACTIONS_LIST,
+            scope=scope,
+            scopes=scopes_of(actor),
             status=status,
             owner=owner,
             overdue=overdue,
@@ -88,48 +106,67 @@ class ActionService:
         success_criterion: str,
         ticket_url: str | None = None,
         service: str | None = None,
+        scope: str | None = None,
     ) -> dict[str, Any]:
         actor.require(Role.responder)
-        pm = self.postmortems.get(pm_id)
+        pm = self.postmortems.get(pm_id, scope, actor)
+        self.postmortems.access.require_change(
+            actor, pm.incident_uid, pm.scope, f"the actions of post-mortem {pm.id}"
+        )
         n = int(self.graph.read_value(q.ACTION_COUNT, pm_uid=pm.uid) or 0) + 1
         action_id = f"{pm.id}-A{n}"
+        action_uid = uid(pm.scope, "Action", action_id)
         at = utcnow()
-        self.graph.write(
-            q.ACTIONS_CREATE,
-            pm_uid=pm.uid,
-            rows=[
-                {
-                    "uid": uid(pm.scope, "Action", action_id),
-                    "addresses": [],
-                    "props": {
-                        "id": action_id,
-                        "title": title,
-                        "owner": owner,
-                        "due": due,
-                        "status": "open",
-                        "success_criterion": success_criterion,
-                        "ticket_url": ticket_url,
-                        "kind": "other",
-                        "service": service,
-                    },
-                }
-            ],
-            at=at,
-            **provenance(f"added by {actor.name}"),
-        )
-        created = self.get(action_id)
-        self.audit.record(actor, "action.create", created["uid"], None, created)
-        return created
+        props = {
+            "id": action_id,
+            "title": title,
+            "owner": owner,
+            "due": due,
+            "status": "open",
+            "success_criterion": success_criterion,
+            "ticket_url": ticket_url,
+            "kind": "other",
+            "service": service,
+        }
+
+        def work(tx: Tx) -> Audited[None]:
+            tx.run(
+                q.ACTIONS_CREATE,
+                pm_uid=pm.uid,
+                rows=[{"uid": action_uid, "addresses": [], "props": props}],
+                at=at,
+                **provenance(f"added by {actor.name}"),
+            )
+            return Audited(None, None, {"uid": action_uid, "postmortem_id": pm.id, **props})
+
+        try:
+            self.audit.change(actor, "action.create", action_uid, work)
+        except GraphConstraintError as exc:
+            raise ConflictError(f"action {action_id} was added concurrently; retry") from exc
+        return self.get(action_id, pm.scope)
 
     def update(
-        self, actor: Actor, action_id: str, changes: dict[str, Any], *, system: bool = False
+        self,
+        actor: Actor,
+        action_id: str,
+        changes: dict[str, Any],
+        *,
+        system: bool = False,
+        scope: str | None = None,
     ) -> dict[str, Any]:
         """Change fields and/or status. ``verified`` is set by verification only."""
         actor.require(Role.responder)
         bad = set(changes) - EDITABLE - {"status"}
         if bad:
             raise InputError(f"cannot update {', '.join(sorted(bad))}")
-        current = self._find(action_id)
+        current = self._find(action_id, scope, actor)
+        self.postmortems.access.require_change(
+            actor,
+            current["incident_uid"],
+            current["scope"],
+            f"action {action_id}",
+            also=frozenset({current["owner"]}) if current.get("owner") else frozenset(),
+        )
         props = {k: v for k, v in changes.items() if v is not None}
         if isinstance(props.get("due"), datetime):
             props["due"] = props["due"].date()
@@ -148,14 +185,19 @@ class ActionService:
             if status == "done":
                 props["done_at"] = utcnow()
         if not props:
-            return self.get(action_id)
+            return self.get(action_id, current["scope"])
         props["updated_at"] = utcnow()
-        rows = self.graph.write(
-            q.ACTION_UPDATE, uid=current["uid"], expected_status=current["status"], props=props
-        )
-        if not rows:
-            raise WorkflowError(f"action {action_id} changed meanwhile; reload and retry")
-        self.audit.record(
-            actor, "action.update", current["uid"], rows[0]["before"], rows[0]["after"]
-        )
-        return self.get(action_id)
+
+        def work(tx: Tx) -> Audited[None]:
+            row = tx.run_one(
+                q.ACTION_UPDATE,
+                uid=current["uid"],
+                expected_status=current["status"],
+                props=props,
+            )
+            if row is None:
+                raise WorkflowError(f"action {action_id} changed meanwhile; reload and retry")
+            return Audited(None, row["before"], row["after"])
+
+        self.audit.change(actor, "action.update", current["uid"], work)
+        return self.get(action_id, current["scope"])

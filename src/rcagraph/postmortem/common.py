@@ -38,17 +38,40 @@ class Role(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who does something: a token's name, its role, and the holder's team (if known)."""
+    """Who does something: a token's name and role, the holder's teams, the scopes the token
+    may see (``None``: every scope) and the token's id (what the audit trail and the
+    self-approval rule key on; names can be reused after a revocation, ids never)."""
 
     name: str
     role: Role
-    team: str | None = None
+    teams: tuple[str, ...] = ()
+    scopes: frozenset[str] | None = None
+    id: str = ""
+
+    @property
+    def key(self) -> str:
+        """The token id, or the name for actors that are not tokens (system, webhooks)."""
+        return self.id or self.name
 
     def require(self, role: Role) -> None:
         if self.role < role:
             raise PermissionDeniedError(
                 f"{self.name!r} has role {self.role.name}; this needs {role.name} or above"
             )
+
+    def sees(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+    def require_scope(self, scope: str) -> None:
+        if not self.sees(scope):
+            raise PermissionDeniedError(
+                f"{self.name!r} may not see scope {scope!r} (token scopes: "
+                f"{', '.join(sorted(self.scopes or ()))})"
+            )
+
+    def visible_scopes(self) -> list[str] | None:
+        """The scopes to filter reads by (``None``: no filter)."""
+        return None if self.scopes is None else sorted(self.scopes)
 
 
 #: the actor of CLI commands and internal jobs
@@ -99,4 +122,7 @@ def require_aware(value: datetime | None, field: str) -> datetime | None:
         return None
     if value.tzinfo is None:
         raise InputError("timestamp has no zone (give Z or an offset)", field=field)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InputError("timestamp out of range in UTC", field=field) from None

@@ -45,6 +45,8 @@ class Version:
     note: str | None
     previous: int | None
     content: dict[str, Any] | None = None
+    #: the author's token id (None for versions written before ids)
+    author_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

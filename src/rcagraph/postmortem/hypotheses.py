@@ -15,8 +15,9 @@ import rcagraph.postmortem.queries as q
 from rcagraph.engine.service import rank_incident
 from rcagraph.engine.writeback import Hypothesis, read_hypotheses, write_back
 from rcagraph.errors import InputError, NotFoundError
-from rcagraph.graph import Graph
-from rcagraph.postmortem.audit import AuditTrail
+from rcagraph.graph import Graph, Tx
+from rcagraph.postmortem.access import Access
+from rcagraph.postmortem.audit import Audited, AuditTrail
 from rcagraph.postmortem.common import Actor, jsonable_dict, utcnow
 from rcagraph.postmortem.incidents import IncidentService
 
@@ -109,21 +110,29 @@ def document_hypothesis(h: Hypothesis) -> dict[str, Any]:
 
 
 class HypothesisService:
-    def __init__(self, graph: Graph, incidents: IncidentService, audit: AuditTrail) -> None:
+    def __init__(
+        self, graph: Graph, incidents: IncidentService, audit: AuditTrail, access: Access
+    ) -> None:
         self.graph = graph
         self.incidents = incidents
         self.audit = audit
+        self.access = access
 
     def for_incident_uid(self, incident_uid: str, *, all_runs: bool = False) -> list[Hypothesis]:
         """The hypotheses of the newest ranking run (every run with ``all_runs``), by rank."""
         return read_hypotheses(self.graph, incident_uid, all_runs=all_runs)
 
-    def for_incident(self, incident_id: str, scope: str | None = None) -> list[Hypothesis]:
-        return self.for_incident_uid(self.incidents.resolve_uid(incident_id, scope))
+    def for_incident(
+        self, incident_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> list[Hypothesis]:
+        return self.for_incident_uid(self.incidents.resolve_uid(incident_id, scope, actor))
 
     def rank(self, actor: Actor, incident_id: str, scope: str | None = None) -> list[Hypothesis]:
         """Run the engine on the incident (it writes Hypothesis nodes back), then read them."""
-        incident = self.incidents.get(incident_id, scope)
+        incident = self.incidents.get(incident_id, scope, actor)
+        self.access.require_change(
+            actor, incident.uid, incident.scope, f"the ranking of incident {incident.id!r}"
+        )
         ranking = rank_incident(self.graph, incident.id, incident.scope)
         write_back(self.graph, ranking)
         hypotheses = self.for_incident_uid(incident.uid)
@@ -140,14 +149,25 @@ class HypothesisService:
         if verdict not in VERDICTS:
             raise InputError(f"verdict must be one of {', '.join(VERDICTS)}", field="verdict")
         found = self.graph.read_one(q.HYPOTHESIS_GET, uid=hypothesis_uid)
-        if found is None:
+        if found is None or not actor.sees(str(found["scope"])):
             raise NotFoundError(f"hypothesis {hypothesis_uid!r} not found")
-        rows = self.graph.write(
-            q.HYPOTHESIS_VERDICT, uid=hypothesis_uid, verdict=verdict, by=actor.name, at=utcnow()
+        self.access.require_change(
+            actor,
+            str(found["incident_uid"]),
+            str(found["scope"]),
+            f"the hypotheses of incident {found['incident_id']!r}",
         )
-        self.audit.record(
-            actor, "hypothesis.verdict", hypothesis_uid, rows[0]["before"], rows[0]["after"]
-        )
+        at = utcnow()
+
+        def work(tx: Tx) -> Audited[None]:
+            row = tx.run_one(
+                q.HYPOTHESIS_VERDICT, uid=hypothesis_uid, verdict=verdict, by=actor.name, at=at
+            )
+            if row is None:
+                raise NotFoundError(f"hypothesis {hypothesis_uid!r} not found")
+            return Audited(None, row["before"], row["after"])
+
+        self.audit.change(actor, "hypothesis.verdict", hypothesis_uid, work)
         for h in self.for_incident_uid(str(found["incident_uid"]), all_runs=True):
             if h.uid == hypothesis_uid:
                 return h

@@ -61,8 +61,10 @@ class KpiService:
         since: datetime | None = None,
         until: datetime | None = None,
         scope: str | None = None,
+        scopes: list[str] | None = None,
         today: date | None = None,
     ) -> list[dict[str, Any]]:
+        """KPIs of the incidents in ``scope`` (and in ``scopes``, when given)."""
         if group_by not in ("service", "team", "month", "week", "all"):
             raise InputError("group_by must be service, team, month, week or all", field="group_by")
         today = today or utcnow().date()
@@ -71,6 +73,7 @@ class KpiService:
             for r in self.graph.read(
                 q.KPI_INCIDENTS,
                 scope=scope,
+                scopes=scopes,
                 since=require_aware(since, "since"),
                 until=require_aware(until, "until"),
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 SEVERITIES: tuple[str, ...] = ("SEV1", "SEV2", "SEV3", "SEV4")
 
@@ -38,3 +39,23 @@ class SeverityPolicy:
 
     def approval_rule(self, severity: str | None) -> ApprovalRule:
         return self.approvals.get(severity or "", self.default_approval)
+
+
+def approval_status(rule: ApprovalRule, approvals: list[dict[str, Any]]) -> dict[str, Any]:
+    """How far ``approvals`` (of the current version) are from ``rule``: distinct reviewers are
+    counted by token id (by name for approvals recorded before ids)."""
+    reviewers = {a.get("reviewer_id") or a["reviewer"] for a in approvals}
+    owner_ok = any(a.get("owner") for a in approvals)
+    missing: list[str] = []
+    if len(reviewers) < rule.reviewers:
+        missing.append(f"{rule.reviewers - len(reviewers)} more reviewer(s)")
+    if rule.owner_required and not owner_ok:
+        missing.append("a reviewer from the team owning the root-cause service")
+    return {
+        "required_reviewers": rule.reviewers,
+        "owner_required": rule.owner_required,
+        "approvals": len(reviewers),
+        "owner_approved": owner_ok,
+        "satisfied": not missing,
+        "missing": missing,
+    }

@@ -6,7 +6,9 @@ draft → in_review → approved → published; the approvals needed depend on s
 (:class:`SeverityPolicy`); an author cannot approve their own version; an edit after approval
 returns the post-mortem to review (approvals count for one version only); published is
 read-only. An edit names the version it was based on; a stale base is a ConflictError. The
-records it returns are in :mod:`rcagraph.postmortem.documents`.
+records it returns are in :mod:`rcagraph.postmortem.documents`. Who may change which
+post-mortem: :mod:`rcagraph.postmortem.access`. Every change and its audit entry are one
+transaction, keyed so that a retried commit is recognised (:meth:`AuditTrail.change`).
 """
 
 from __future__ import annotations
@@ -24,16 +26,17 @@ from rcagraph.errors import (
     PermissionDeniedError,
     WorkflowError,
 )
-from rcagraph.graph import Graph
+from rcagraph.graph import Graph, Tx
 from rcagraph.ids import uid
-from rcagraph.postmortem.audit import AuditTrail
+from rcagraph.postmortem.access import Access
+from rcagraph.postmortem.audit import Audited, AuditTrail
 from rcagraph.postmortem.blameless import check_document
 from rcagraph.postmortem.common import Actor, Role, dumps, jsonable, native, provenance, utcnow
 from rcagraph.postmortem.documents import EDITABLE, Diff, PostMortem, Version, digest_of
 from rcagraph.postmortem.draft import DraftBuilder
 from rcagraph.postmortem.hypotheses import HypothesisService
-from rcagraph.postmortem.incidents import IncidentService
-from rcagraph.postmortem.policy import SeverityPolicy
+from rcagraph.postmortem.incidents import IncidentService, resolve_in_scopes, scopes_of
+from rcagraph.postmortem.policy import SeverityPolicy, approval_status
 from rcagraph.postmortem.render import json_diff, render_markdown, unified_diff
 
 
@@ -45,21 +48,23 @@ class PostMortemService:
         hypotheses: HypothesisService,
         audit: AuditTrail,
         policy: SeverityPolicy,
+        access: Access,
     ) -> None:
         self.graph = graph
         self.incidents = incidents
         self.hypotheses = hypotheses
         self.audit = audit
         self.policy = policy
+        self.access = access
         self.drafts = DraftBuilder(graph, hypotheses, policy)
 
     # -- reading --------------------------------------------------------------------------
 
-    def _find(self, pm_id: str, scope: str | None = None) -> dict[str, Any]:
-        row = self.graph.read_one(q.PM_FIND, id=pm_id, scope=scope)
-        if row is None:
-            raise NotFoundError(f"post-mortem {pm_id!r} not found")
-        return row
+    def _find(
+        self, pm_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        rows = self.graph.read(q.PM_FIND, id=pm_id, scope=scope, scopes=scopes_of(actor))
+        return resolve_in_scopes(rows, f"post-mortem {pm_id!r}", scope, actor)
 
     def _version(self, pm_uid: str, number: int) -> Version:
         row = self.graph.read_one(q.PM_VERSION, uid=pm_uid, number=number)
@@ -74,10 +79,13 @@ class PostMortemService:
             note=v.get("note"),
             previous=row["previous"],
             content=json.loads(v["content"]),
+            author_id=v.get("author_id"),
         )
 
-    def get(self, pm_id: str, scope: str | None = None) -> PostMortem:
-        row = self._find(pm_id, scope)
+    def get(self, pm_id: str, scope: str | None = None, actor: Actor | None = None) -> PostMortem:
+        """The post-mortem ``pm_id`` in ``scope`` or, without one, in the scopes ``actor``
+        sees (every scope without an actor)."""
+        row = self._find(pm_id, scope, actor)
         pm = native(row["pm"])
         version = self._version(pm["uid"], int(pm["current_version"]))
         content = version.content or {}
@@ -106,16 +114,28 @@ class PostMortemService:
     def search(
         self,
         *,
+        actor: Actor | None = None,
         status: str | None = None,
         scope: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        rows = self.graph.read(q.PM_LIST, status=status, scope=scope, limit=limit, offset=offset)
+        if actor is not None and scope is not None:
+            actor.require_scope(scope)
+        rows = self.graph.read(
+            q.PM_LIST,
+            status=status,
+            scope=scope,
+            scopes=scopes_of(actor),
+            limit=limit,
+            offset=offset,
+        )
         return [jsonable(r["pm"] | {"severity": r["severity"]}) for r in rows]
 
-    def versions(self, pm_id: str) -> list[Version]:
-        pm = native(self._find(pm_id)["pm"])
+    def versions(
+        self, pm_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> list[Version]:
+        pm = native(self._find(pm_id, scope, actor)["pm"])
         return [
             Version(
                 number=int(native(r["v"])["number"]),
@@ -128,12 +148,16 @@ class PostMortemService:
             for r in self.graph.read(q.PM_VERSIONS, uid=pm["uid"])
         ]
 
-    def version(self, pm_id: str, number: int) -> Version:
-        pm = native(self._find(pm_id)["pm"])
+    def version(
+        self, pm_id: str, number: int, scope: str | None = None, actor: Actor | None = None
+    ) -> Version:
+        pm = native(self._find(pm_id, scope, actor)["pm"])
         return self._version(pm["uid"], number)
 
-    def diff(self, pm_id: str, a: int, b: int) -> Diff:
-        pm = native(self._find(pm_id)["pm"])
+    def diff(
+        self, pm_id: str, a: int, b: int, scope: str | None = None, actor: Actor | None = None
+    ) -> Diff:
+        pm = native(self._find(pm_id, scope, actor)["pm"])
         va, vb = self._version(pm["uid"], a), self._version(pm["uid"], b)
         ca, cb = va.content or {}, vb.content or {}
         return Diff(
@@ -145,9 +169,16 @@ class PostMortemService:
             fields=json_diff(ca, cb),
         )
 
-    def export(self, pm_id: str, fmt: Literal["md", "json"], version: int | None = None) -> str:
-        pm = self.get(pm_id)
-        content = pm.content if version is None else (self.version(pm_id, version).content or {})
+    def export(
+        self,
+        pm_id: str,
+        fmt: Literal["md", "json"],
+        version: int | None = None,
+        scope: str | None = None,
+        actor: Actor | None = None,
+    ) -> str:
+        pm = self.get(pm_id, scope, actor)
+        content = pm.content if version is None else (self._version(pm.uid, version).content or {})
         number = pm.current_version if version is None else version
         if fmt == "json":
             return json.dumps(
@@ -159,13 +190,18 @@ class PostMortemService:
 
     # -- creating and editing -------------------------------------------------------------
 
-    def draft(self, incident_id: str, scope: str | None = None) -> dict[str, Any]:
+    def draft(
+        self, incident_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> dict[str, Any]:
         """A draft document for the incident, not stored."""
-        return self.drafts.build(self.incidents.get(incident_id, scope))
+        return self.drafts.build(self.incidents.get(incident_id, scope, actor))
 
     def create(self, actor: Actor, incident_id: str, scope: str | None = None) -> PostMortem:
         actor.require(Role.responder)
-        incident = self.incidents.get(incident_id, scope)
+        incident = self.incidents.get(incident_id, scope, actor)
+        self.access.require_change(
+            actor, incident.uid, incident.scope, f"incident {incident.id!r} (its post-mortem)"
+        )
         if self.graph.read_one(q.PM_OF_INCIDENT, uid=incident.uid) is not None:
             raise ConflictError(f"incident {incident.id!r} already has a post-mortem")
         content = self.drafts.build(incident)
@@ -192,40 +228,34 @@ class PostMortemService:
                 }
             )
         content_json = dumps(content)
+        digest = digest_of(content_json)
         at = utcnow()
         prov = provenance(f"created by {actor.name}")
-        try:
-            self.graph.run_in_transaction(
-                [
-                    (
-                        q.PM_CREATE,
-                        {
-                            "incident_uid": incident.uid,
-                            "uid": pm_uid,
-                            "id": pm_id,
-                            "version_uid": uid(incident.scope, "PostMortemVersion", pm_id, "1"),
-                            "author": actor.name,
-                            "at": at,
-                            "content": content_json,
-                            "digest": digest_of(content_json),
-                            "note": "generated draft",
-                            **prov,
-                        },
-                    ),
-                    (q.ACTIONS_CREATE, {"pm_uid": pm_uid, "rows": rows, "at": at, **prov}),
-                ]
+
+        def work(tx: Tx) -> Audited[None]:
+            tx.run(
+                q.PM_CREATE,
+                incident_uid=incident.uid,
+                uid=pm_uid,
+                id=pm_id,
+                version_uid=uid(incident.scope, "PostMortemVersion", pm_id, "1"),
+                author=actor.name,
+                author_id=actor.key,
+                at=at,
+                content=content_json,
+                digest=digest,
+                note="generated draft",
+                **prov,
             )
+            tx.run(q.ACTIONS_CREATE, pm_uid=pm_uid, rows=rows, at=at, **prov)
+            after = {"version": 1, "digest": digest, "actions": [r["props"]["id"] for r in rows]}
+            return Audited(None, None, after)
+
+        try:
+            self.audit.change(actor, "postmortem.create", pm_uid, work)
         except GraphConstraintError as exc:
             raise ConflictError(f"incident {incident.id!r} already has a post-mortem") from exc
-        pm = self.get(pm_id, incident.scope)
-        self.audit.record(
-            actor,
-            "postmortem.create",
-            pm_uid,
-            None,
-            {"version": 1, "digest": pm.digest, "actions": [a["id"] for a in content["actions"]]},
-        )
-        return pm
+        return self.get(pm_id, incident.scope)
 
     def edit(
         self,
@@ -235,6 +265,7 @@ class PostMortemService:
         base_version: int,
         changes: dict[str, Any],
         note: str | None = None,
+        scope: str | None = None,
     ) -> PostMortem:
         actor.require(Role.responder)
         bad = set(changes) - EDITABLE
@@ -244,7 +275,10 @@ class PostMortemService:
             )
         if not changes:
             raise InputError("an edit must change at least one field")
-        current = self.get(pm_id)
+        current = self.get(pm_id, scope, actor)
+        self.access.require_change(
+            actor, current.incident_uid, current.scope, f"post-mortem {current.id}"
+        )
         if current.status == "published":
             raise WorkflowError(f"post-mortem {pm_id} is published and read-only")
         if base_version != current.current_version:
@@ -254,115 +288,100 @@ class PostMortemService:
             )
         content = jsonable(current.content | changes)
         content_json = dumps(content)
+        digest = digest_of(content_json)
         new_number = base_version + 1
-        try:
-            rows = self.graph.write(
+        at = utcnow()
+
+        def work(tx: Tx) -> Audited[None]:
+            row = tx.run_one(
                 q.PM_EDIT,
                 uid=current.uid,
                 base=base_version,
-                version_uid=uid(current.scope, "PostMortemVersion", pm_id, str(new_number)),
+                version_uid=uid(current.scope, "PostMortemVersion", current.id, str(new_number)),
                 author=actor.name,
-                at=utcnow(),
+                author_id=actor.key,
+                at=at,
                 content=content_json,
-                digest=digest_of(content_json),
+                digest=digest,
                 note=note,
                 **provenance(f"edited by {actor.name}"),
             )
-        except GraphConstraintError as exc:
-            raise ConflictError(
-                f"version {new_number} of {pm_id} was written concurrently"
-            ) from exc
-        if not rows:
-            again = self.get(pm_id)
-            if again.status == "published":
-                raise WorkflowError(f"post-mortem {pm_id} is published and read-only")
-            raise ConflictError(
-                f"edit based on version {base_version}, but the current version is "
-                f"{again.current_version}"
-            )
-        pm = self.get(pm_id)
-        self.audit.record(
-            actor,
-            "postmortem.edit",
-            current.uid,
-            {
+            if row is None:
+                raise ConflictError(
+                    f"post-mortem {current.id} changed meanwhile (edit based on version "
+                    f"{base_version}); reload and re-apply the edit"
+                )
+            before = {
                 "version": base_version,
                 "status": current.status,
                 "digest": current.digest,
                 "fields": {k: current.content.get(k) for k in changes},
-            },
-            {
-                "version": pm.current_version,
-                "status": pm.status,
-                "digest": pm.digest,
-                "fields": {k: pm.content.get(k) for k in changes},
+            }
+            after = {
+                "version": row["number"],
+                "status": row["status"],
+                "digest": digest,
+                "fields": {k: content.get(k) for k in changes},
                 "note": note,
-            },
-        )
-        return pm
+            }
+            return Audited(None, before, after)
+
+        try:
+            self.audit.change(actor, "postmortem.edit", current.uid, work)
+        except GraphConstraintError as exc:
+            raise ConflictError(
+                f"version {new_number} of {pm_id} was written concurrently"
+            ) from exc
+        except ConflictError:
+            again = self.get(current.id, current.scope)
+            if again.status == "published":
+                raise WorkflowError(f"post-mortem {pm_id} is published and read-only") from None
+            raise
+        return self.get(current.id, current.scope)
 
     # -- workflow -------------------------------------------------------------------------
 
     def _transition(self, actor: Actor, pm: PostMortem, to_status: str) -> PostMortem:
-        rows = self.graph.write(
-            q.PM_TRANSITION,
-            uid=pm.uid,
-            from_status=pm.status,
-            to_status=to_status,
-            version=pm.current_version,
-            at=utcnow(),
-        )
-        if not rows:
-            raise ConflictError(f"post-mortem {pm.id} changed meanwhile; reload and retry")
-        self.audit.record(
-            actor,
-            f"postmortem.{to_status}",
-            pm.uid,
-            {"status": pm.status, "version": pm.current_version},
-            {"status": to_status, "version": pm.current_version},
-        )
-        return self.get(pm.id)
+        def work(tx: Tx) -> Audited[None]:
+            rows = tx.run(
+                q.PM_TRANSITION,
+                uid=pm.uid,
+                from_status=pm.status,
+                to_status=to_status,
+                version=pm.current_version,
+                at=utcnow(),
+            )
+            if not rows:
+                raise ConflictError(f"post-mortem {pm.id} changed meanwhile; reload and retry")
+            return Audited(
+                None,
+                {"status": pm.status, "version": pm.current_version},
+                {"status": to_status, "version": pm.current_version},
+            )
 
-    def submit(self, actor: Actor, pm_id: str) -> PostMortem:
+        self.audit.change(actor, f"postmortem.{to_status}", pm.uid, work)
+        return self.get(pm.id, pm.scope)
+
+    def submit(self, actor: Actor, pm_id: str, scope: str | None = None) -> PostMortem:
         actor.require(Role.responder)
-        pm = self.get(pm_id)
+        pm = self.get(pm_id, scope, actor)
+        self.access.require_change(actor, pm.incident_uid, pm.scope, f"post-mortem {pm.id}")
         if pm.status != "draft":
             raise WorkflowError(f"only a draft can be submitted for review (status {pm.status})")
         return self._transition(actor, pm, "in_review")
 
     def root_cause_owner(self, pm: PostMortem) -> str | None:
         """The team owning the root-cause service: the confirmed hypothesis's, else the top."""
-        hyps = self.hypotheses.for_incident_uid(pm.incident_uid)
-        chosen = [h for h in hyps if h.verdict == "confirmed"] or [
-            h for h in hyps if h.verdict != "refuted"
-        ]
-        if not chosen or not chosen[0].service:
-            return None
-        rows = self.graph.read(q.OWNERS, scope=pm.scope, names=[chosen[0].service])
-        owner = rows[0]["owner"] if rows else None
-        return str(owner) if owner else None
+        return self.access.root_cause_owner(pm.incident_uid, pm.scope)
 
     def approval_status(self, pm: PostMortem) -> dict[str, Any]:
-        rule = self.policy.approval_rule(pm.severity)
-        reviewers = {a["reviewer"] for a in pm.approvals}
-        owner_ok = any(a.get("owner") for a in pm.approvals)
-        missing: list[str] = []
-        if len(reviewers) < rule.reviewers:
-            missing.append(f"{rule.reviewers - len(reviewers)} more reviewer(s)")
-        if rule.owner_required and not owner_ok:
-            missing.append("a reviewer from the team owning the root-cause service")
-        return {
-            "required_reviewers": rule.reviewers,
-            "owner_required": rule.owner_required,
-            "approvals": len(reviewers),
-            "owner_approved": owner_ok,
-            "satisfied": not missing,
-            "missing": missing,
-        }
+        return approval_status(self.policy.approval_rule(pm.severity), pm.approvals)
 
-    def approve(self, actor: Actor, pm_id: str, version: int) -> PostMortem:
+    def approve(
+        self, actor: Actor, pm_id: str, version: int, scope: str | None = None
+    ) -> PostMortem:
         actor.require(Role.reviewer)
-        pm = self.get(pm_id)
+        pm = self.get(pm_id, scope, actor)
         if pm.status != "in_review":
             raise WorkflowError(
                 f"only a post-mortem in review can be approved (status {pm.status})"
@@ -371,49 +390,55 @@ class PostMortemService:
             raise ConflictError(
                 f"approval of version {version}, but the current version is {pm.current_version}"
             )
-        author = self.version(pm_id, version).author
-        if author == actor.name:
+        written = self._version(pm.uid, version)
+        own = (
+            written.author_id == actor.key
+            if written.author_id is not None
+            else written.author == actor.name
+        )
+        if own:
             raise PermissionDeniedError(
                 f"{actor.name!r} wrote version {version} and cannot approve it"
             )
-        if any(a["reviewer"] == actor.name for a in pm.approvals):
+        if any((a.get("reviewer_id") or a["reviewer"]) == actor.key for a in pm.approvals):
             raise ConflictError(f"{actor.name!r} already approved version {version}")
         owner_team = self.root_cause_owner(pm)
         is_owner = bool(
-            (owner_team is not None and actor.team is not None and actor.team == owner_team)
+            (owner_team is not None and owner_team in actor.teams)
             or (owner_team is None and actor.role >= Role.admin)
         )
-        try:
-            rows = self.graph.write(
+        at = utcnow()
+
+        def work(tx: Tx) -> Audited[None]:
+            rows = tx.run(
                 q.PM_APPROVE,
                 uid=pm.uid,
                 version=version,
-                approval_uid=uid(pm.scope, "Approval", pm.id, str(version), actor.name),
+                approval_uid=uid(pm.scope, "Approval", pm.id, str(version), actor.key),
                 reviewer=actor.name,
+                reviewer_id=actor.key,
                 role=actor.role.name,
                 owner=is_owner,
-                at=utcnow(),
+                at=at,
                 **provenance(f"approved by {actor.name}"),
             )
+            if not rows:
+                raise ConflictError(f"post-mortem {pm_id} changed meanwhile; reload and retry")
+            after = {"version": version, "reviewer": actor.name, "owner": is_owner}
+            return Audited(None, None, after)
+
+        try:
+            self.audit.change(actor, "postmortem.approve", pm.uid, work)
         except GraphConstraintError as exc:
             raise ConflictError(f"{actor.name!r} already approved version {version}") from exc
-        if not rows:
-            raise ConflictError(f"post-mortem {pm_id} changed meanwhile; reload and retry")
-        self.audit.record(
-            actor,
-            "postmortem.approve",
-            pm.uid,
-            None,
-            {"version": version, "reviewer": actor.name, "owner": is_owner},
-        )
-        pm = self.get(pm_id)
-        if self.approval_status(pm)["satisfied"]:
+        pm = self.get(pm.id, pm.scope)
+        if pm.status == "in_review" and self.approval_status(pm)["satisfied"]:
             pm = self._transition(actor, pm, "approved")
         return pm
 
-    def publish(self, actor: Actor, pm_id: str) -> PostMortem:
+    def publish(self, actor: Actor, pm_id: str, scope: str | None = None) -> PostMortem:
         actor.require(Role.reviewer)
-        pm = self.get(pm_id)
+        pm = self.get(pm_id, scope, actor)
         if pm.status != "approved":
             raise WorkflowError(
                 f"only an approved post-mortem can be published (status {pm.status})"

@@ -5,6 +5,8 @@ Every query is named and parameterised; batches go through ``UNWIND $rows``.
 
 from __future__ import annotations
 
+from typing import LiteralString
+
 from rcagraph.graph import Query
 
 # --- incidents --------------------------------------------------------------------------------
@@ -29,9 +31,9 @@ INCIDENT_DECLARE = Query(
 
 INCIDENT_FIND = Query(
     "postmortem.incident_find",
-    "MATCH (i:Incident {id: $id}) WHERE $scope IS NULL OR i.scope = $scope "
-    "RETURN i.uid AS uid, i.scope AS scope "
-    "ORDER BY CASE i.scope WHEN 'default' THEN 0 ELSE 1 END, i.scope LIMIT 1",
+    "MATCH (i:Incident {id: $id}) WHERE ($scope IS NULL OR i.scope = $scope) "
+    "AND ($scopes IS NULL OR i.scope IN $scopes) "
+    "RETURN i.uid AS uid, i.scope AS scope ORDER BY i.scope LIMIT 10",
 )
 
 INCIDENT_GET = Query(
@@ -53,7 +55,7 @@ INCIDENT_UPDATE = Query(
 INCIDENT_LIST = Query(
     "postmortem.incident_list",
     "MATCH (i:Incident) "
-    "WHERE ($scope IS NULL OR i.scope = $scope) "
+    "WHERE ($scope IS NULL OR i.scope = $scope) AND ($scopes IS NULL OR i.scope IN $scopes) "
     "AND ($severity IS NULL OR i.severity = $severity) "
     "AND ($status IS NULL OR i.status = $status) "
     "AND ($system IS NULL OR i.system = $system) "
@@ -71,7 +73,7 @@ INCIDENT_LIST = Query(
 HYPOTHESIS_GET = Query(
     "postmortem.hypothesis_get",
     "MATCH (i:Incident)-[:HAS_HYPOTHESIS]->(h:Hypothesis {uid: $uid}) "
-    "RETURN h{.*} AS h, i.uid AS incident_uid, i.id AS incident_id",
+    "RETURN h{.*} AS h, i.uid AS incident_uid, i.id AS incident_id, i.scope AS scope",
 )
 
 HYPOTHESIS_VERDICT = Query(
@@ -107,6 +109,23 @@ UPSTREAM_OF = Query(
     "NOT EXISTS { (:Component)-[:CALLS|DEPENDS_ON]->(c) } AS entry_point",
 )
 
+SYMPTOM_OWNERS = Query(
+    "postmortem.symptom_owners",
+    "MATCH (i:Incident {uid: $uid}) "
+    "RETURN COLLECT { MATCH (i)-[:HAS_SYMPTOM]->(c:Component) "
+    "  OPTIONAL MATCH (t:Team)-[:OWNS]->(c) RETURN coalesce(t.name, c.owner) } AS teams",
+)
+
+PM_STATE_OF_INCIDENT = Query(
+    "postmortem.pm_state_of_incident",
+    "MATCH (i:Incident {uid: $uid})-[:HAS_POSTMORTEM]->(pm:PostMortem) "
+    "RETURN pm.uid AS uid, pm.id AS id, pm.status AS status, "
+    "pm.current_version AS version, "
+    "COLLECT { MATCH (pm)-[:HAS_VERSION]->(v:PostMortemVersion {number: pm.current_version}) "
+    "  MATCH (a:Approval)-[:APPROVED]->(v) "
+    "  RETURN a{.reviewer, .reviewer_id, .owner, .version} } AS approvals",
+)
+
 OWNERS = Query(
     "postmortem.owners",
     "UNWIND $names AS name "
@@ -119,10 +138,11 @@ OWNERS = Query(
 
 PM_FIND = Query(
     "postmortem.pm_find",
-    "MATCH (pm:PostMortem {id: $id}) WHERE $scope IS NULL OR pm.scope = $scope "
+    "MATCH (pm:PostMortem {id: $id}) WHERE ($scope IS NULL OR pm.scope = $scope) "
+    "AND ($scopes IS NULL OR pm.scope IN $scopes) "
     "MATCH (i:Incident)-[:HAS_POSTMORTEM]->(pm) "
-    "RETURN pm{.*} AS pm, i.uid AS incident_uid, i.severity AS severity "
-    "ORDER BY CASE pm.scope WHEN 'default' THEN 0 ELSE 1 END, pm.scope LIMIT 1",
+    "RETURN pm{.*} AS pm, pm.scope AS scope, i.uid AS incident_uid, i.severity AS severity "
+    "ORDER BY pm.scope LIMIT 10",
 )
 
 PM_OF_INCIDENT = Query(
@@ -134,6 +154,7 @@ PM_LIST = Query(
     "postmortem.pm_list",
     "MATCH (i:Incident)-[:HAS_POSTMORTEM]->(pm:PostMortem) "
     "WHERE ($status IS NULL OR pm.status = $status) AND ($scope IS NULL OR pm.scope = $scope) "
+    "AND ($scopes IS NULL OR pm.scope IN $scopes) "
     "RETURN pm{.*} AS pm, i.severity AS severity "
     "ORDER BY pm.created_at DESC SKIP $offset LIMIT $limit",
 )
@@ -146,7 +167,8 @@ PM_CREATE = Query(
     "  source: $source, source_ref: $source_ref, ingested_at: $at, "
     "  loader_version: $loader_version}) "
     "CREATE (v:PostMortemVersion {uid: $version_uid, scope: i.scope, number: 1, "
-    "  author: $author, created_at: $at, content: $content, digest: $digest, note: $note, "
+    "  author: $author, author_id: $author_id, created_at: $at, content: $content, "
+    "  digest: $digest, note: $note, "
     "  source: $source, source_ref: $source_ref, ingested_at: $at, "
     "  loader_version: $loader_version}) "
     "CREATE (i)-[:HAS_POSTMORTEM]->(pm), (pm)-[:HAS_VERSION]->(v)",
@@ -158,7 +180,8 @@ PM_EDIT = Query(
     "WHERE pm.current_version = $base AND pm.status <> 'published' "
     "MATCH (pm)-[:HAS_VERSION]->(prev:PostMortemVersion {number: $base}) "
     "CREATE (v:PostMortemVersion {uid: $version_uid, scope: pm.scope, number: $base + 1, "
-    "  author: $author, created_at: $at, content: $content, digest: $digest, note: $note, "
+    "  author: $author, author_id: $author_id, created_at: $at, content: $content, "
+    "  digest: $digest, note: $note, "
     "  source: $source, source_ref: $source_ref, ingested_at: $at, "
     "  loader_version: $loader_version}) "
     "CREATE (pm)-[:HAS_VERSION]->(v), (v)-[:PREVIOUS]->(prev) "
@@ -178,7 +201,8 @@ PM_VERSIONS = Query(
     "postmortem.pm_versions",
     "MATCH (pm:PostMortem {uid: $uid})-[:HAS_VERSION]->(v:PostMortemVersion) "
     "OPTIONAL MATCH (v)-[:PREVIOUS]->(p:PostMortemVersion) "
-    "RETURN v{.number, .author, .created_at, .digest, .note} AS v, p.number AS previous "
+    "RETURN v{.number, .author, .author_id, .created_at, .digest, .note} AS v, "
+    "p.number AS previous "
     "ORDER BY v.number",
 )
 
@@ -196,6 +220,7 @@ PM_APPROVE = Query(
     "WHERE pm.status = 'in_review' AND pm.current_version = $version "
     "MATCH (pm)-[:HAS_VERSION]->(v:PostMortemVersion {number: $version}) "
     "CREATE (a:Approval {uid: $approval_uid, scope: pm.scope, reviewer: $reviewer, "
+    "  reviewer_id: $reviewer_id, "
     "  role: $role, at: $at, version: $version, owner: $owner, source: $source, "
     "  source_ref: $source_ref, ingested_at: $at, loader_version: $loader_version}) "
     "CREATE (a)-[:APPROVED]->(v) "
@@ -206,7 +231,7 @@ PM_APPROVALS = Query(
     "postmortem.pm_approvals",
     "MATCH (pm:PostMortem {uid: $uid})-[:HAS_VERSION]->(v:PostMortemVersion) "
     "MATCH (a:Approval)-[:APPROVED]->(v) "
-    "RETURN a{.reviewer, .role, .at, .version, .owner} AS a ORDER BY a.at",
+    "RETURN a{.reviewer, .reviewer_id, .role, .at, .version, .owner} AS a ORDER BY a.at",
 )
 
 # --- actions ----------------------------------------------------------------------------------
@@ -236,7 +261,11 @@ ACTION_COUNT = Query(
 ACTION_FIND = Query(
     "postmortem.action_find",
     "MATCH (pm:PostMortem)-[:HAS_ACTION]->(a:Action {id: $id}) "
-    "RETURN a{.*} AS a, pm.id AS postmortem_id, pm.uid AS pm_uid LIMIT 1",
+    "WHERE ($scope IS NULL OR a.scope = $scope) AND ($scopes IS NULL OR a.scope IN $scopes) "
+    "MATCH (i:Incident)-[:HAS_POSTMORTEM]->(pm) "
+    "RETURN a{.*} AS a, a.scope AS scope, pm.id AS postmortem_id, pm.uid AS pm_uid, "
+    "i.uid AS incident_uid "
+    "ORDER BY a.scope LIMIT 10",
 )
 
 ACTION_UPDATE = Query(
@@ -259,6 +288,7 @@ ACTIONS_LIST = Query(
     "postmortem.actions_list",
     "MATCH (pm:PostMortem)-[:HAS_ACTION]->(a:Action) "
     "WHERE ($status IS NULL OR a.status = $status) AND ($owner IS NULL OR a.owner = $owner) "
+    "AND ($scope IS NULL OR a.scope = $scope) AND ($scopes IS NULL OR a.scope IN $scopes) "
     "AND (NOT $overdue OR (a.due < $today AND a.status IN ['open', 'in_progress', 'reopened'])) "
     "RETURN a{.*, postmortem_id: pm.id} AS a ORDER BY a.due, a.id SKIP $offset LIMIT $limit",
 )
@@ -340,7 +370,7 @@ VERIFICATIONS_OF_PM = Query(
 KPI_INCIDENTS = Query(
     "postmortem.kpi_incidents",
     "MATCH (i:Incident) "
-    "WHERE ($scope IS NULL OR i.scope = $scope) "
+    "WHERE ($scope IS NULL OR i.scope = $scope) AND ($scopes IS NULL OR i.scope IN $scopes) "
     "AND ($since IS NULL OR i.started_at >= $since) "
     "AND ($until IS NULL OR i.started_at < $until) "
     "RETURN i.id AS id, i.severity AS severity, i.started_at AS started_at, "
@@ -354,18 +384,27 @@ KPI_INCIDENTS = Query(
 
 # --- audit ------------------------------------------------------------------------------------
 
+AUDIT_EXISTS = Query(
+    "postmortem.audit_exists",
+    "MATCH (e:AuditEntry {uid: $uid}) RETURN e.uid AS uid",
+)
+
 AUDIT_APPEND = Query(
     "postmortem.audit_append",
-    "CREATE (e:AuditEntry {uid: $uid, scope: 'audit', at: $at, actor: $actor, role: $role, "
-    "  action: $action, target: $target, before: $before, after: $after})",
+    "MERGE (e:AuditEntry {uid: $uid}) "
+    "ON CREATE SET e.scope = 'audit', e.at = $at, e.actor = $actor, e.actor_id = $actor_id, "
+    "  e.role = $role, e.action = $action, e.target = $target, e.before = $before, "
+    "  e.after = $after",
 )
 
 AUDIT_QUERY = Query(
     "postmortem.audit_query",
     "MATCH (e:AuditEntry) "
     "WHERE ($target IS NULL OR e.target = $target) AND ($actor IS NULL OR e.actor = $actor) "
+    "AND ($actor_id IS NULL OR e.actor_id = $actor_id) "
     "AND ($action IS NULL OR e.action = $action) "
     "AND ($since IS NULL OR e.at >= $since) AND ($until IS NULL OR e.at < $until) "
+    "AND ($scopes IS NULL OR split(e.target, '|')[0] IN $scopes) "
     "RETURN e{.*} AS e ORDER BY e.at DESC, e.uid SKIP $offset LIMIT $limit",
 )
 
@@ -373,22 +412,41 @@ AUDIT_QUERY = Query(
 
 TOKEN_CREATE = Query(
     "postmortem.token_create",
-    "CREATE (t:ApiToken {uid: $uid, scope: 'system', name: $name, token_hash: $token_hash, "
-    "  role: $role, team: $team, created_at: $at})",
+    "CREATE (t:ApiToken {uid: $uid, scope: 'system', id: $id, name: $name, "
+    "  token_hash: $token_hash, role: $role, teams: $teams, scopes: $scopes, created_at: $at})",
+)
+
+_RETURN_API_KEY: LiteralString = (
+    "RETURN t.uid AS uid, t.id AS id, t.name AS name, t.role AS role, t.team AS team, "
+    "t.teams AS teams, t.scopes AS scopes, t.revoked_at AS revoked_at LIMIT 1"
 )
 
 TOKEN_BY_HASH = Query(
     "postmortem.token_by_hash",
-    "MATCH (t:ApiToken {token_hash: $token_hash}) "
-    "RETURN t.name AS name, t.role AS role, t.team AS team LIMIT 1",
+    "MATCH (t:ApiToken {token_hash: $token_hash}) " + _RETURN_API_KEY,
+)
+
+TOKEN_BY_NAME = Query(
+    "postmortem.token_by_name",
+    "MATCH (t:ApiToken {name: $name}) " + _RETURN_API_KEY,
+)
+
+TOKEN_REVOKE = Query(
+    "postmortem.token_revoke",
+    "MATCH (t:ApiToken {name: $name}) WHERE t.revoked_at IS NULL "
+    "SET t.revoked_at = $at, t.revoked_by = $by "
+    "RETURN t{.id, .name, .role, .revoked_at, .revoked_by} AS t",
 )
 
 TOKEN_COUNT_ADMIN = Query(
     "postmortem.token_count_admin",
-    "MATCH (t:ApiToken {role: 'admin'}) RETURN count(t) AS n",
+    "MATCH (t:ApiToken {role: 'admin'}) WHERE t.revoked_at IS NULL RETURN count(t) AS n",
 )
 
 TOKEN_LIST = Query(
     "postmortem.token_list",
-    "MATCH (t:ApiToken) RETURN t{.name, .role, .team, .created_at} AS t ORDER BY t.created_at",
+    "MATCH (t:ApiToken) "
+    "RETURN t{id: coalesce(t.id, t.uid), .name, .role, "
+    "  teams: coalesce(t.teams, CASE WHEN t.team IS NULL THEN [] ELSE [t.team] END), "
+    "  .scopes, .created_at, .revoked_at, .revoked_by} AS t ORDER BY t.created_at",
 )

@@ -17,9 +17,9 @@ from typing import Any
 
 import rcagraph.postmortem.queries as q
 from rcagraph.errors import WorkflowError
-from rcagraph.graph import Graph
+from rcagraph.graph import Graph, Tx
 from rcagraph.postmortem.actions import ActionService
-from rcagraph.postmortem.audit import AuditTrail
+from rcagraph.postmortem.audit import Audited, AuditTrail
 from rcagraph.postmortem.common import (
     Actor,
     Role,
@@ -30,6 +30,7 @@ from rcagraph.postmortem.common import (
     provenance,
     utcnow,
 )
+from rcagraph.postmortem.documents import PostMortem
 from rcagraph.postmortem.postmortems import PostMortemService
 
 FINISHED = ("done", "verified", "cancelled")
@@ -74,8 +75,7 @@ class Verifier:
         self.actions = actions
         self.audit = audit
 
-    def signature(self, pm_id: str) -> list[dict[str, Any]]:
-        pm = self.postmortems.get(pm_id)
+    def signature(self, pm: PostMortem) -> list[dict[str, Any]]:
         hyps = self.postmortems.hypotheses.for_incident_uid(pm.incident_uid)
         causes = [h for h in hyps if h.verdict == "confirmed"] or [
             h for h in hyps if h.verdict != "refuted"
@@ -105,9 +105,12 @@ class Verifier:
             ]
         return [s for s in sig if s.get("service")]
 
-    def verify(self, actor: Actor, pm_id: str) -> VerificationResult:
+    def verify(self, actor: Actor, pm_id: str, scope: str | None = None) -> VerificationResult:
         actor.require(Role.responder)
-        pm = self.postmortems.get(pm_id)
+        pm = self.postmortems.get(pm_id, scope, actor)
+        self.postmortems.access.require_change(
+            actor, pm.incident_uid, pm.scope, f"post-mortem {pm.id} (its verification)"
+        )
         actions = [native(r["a"]) for r in self.graph.read(q.ACTIONS_OF_PM, pm_uid=pm.uid)]
         pending = [a["id"] for a in actions if a["status"] not in FINISHED]
         if pending:
@@ -118,7 +121,7 @@ class Verifier:
         if not done:
             raise WorkflowError(f"post-mortem {pm_id} has no done actions to verify")
         since = max(a.get("done_at") or a["created_at"] for a in done)
-        signature = self.signature(pm_id)
+        signature = self.signature(pm)
         recurrences = (
             [
                 native(r)
@@ -152,30 +155,23 @@ class Verifier:
             "reopened": reopened,
             "verified": verified,
         }
-        self.graph.run_in_transaction(
-            [
-                (q.ACTIONS_SET_STATUS, {"rows": rows, "at": at}),
-                (
-                    q.VERIFICATION_CREATE,
-                    {
-                        "pm_uid": pm.uid,
-                        "uid": ver_uid,
-                        "at": at,
-                        "regressed": regressed,
-                        "details": dumps(details),
-                        "action_uids": [a["uid"] for a in done],
-                        **provenance(f"verified by {actor.name}"),
-                    },
-                ),
-            ]
-        )
-        self.audit.record(
-            actor,
-            "postmortem.verify",
-            pm.uid,
-            None,
-            {"regressed": regressed, "reopened": reopened, "verified": verified},
-        )
+
+        def work(tx: Tx) -> Audited[None]:
+            tx.run(q.ACTIONS_SET_STATUS, rows=rows, at=at)
+            tx.run(
+                q.VERIFICATION_CREATE,
+                pm_uid=pm.uid,
+                uid=ver_uid,
+                at=at,
+                regressed=regressed,
+                details=dumps(details),
+                action_uids=[a["uid"] for a in done],
+                **provenance(f"verified by {actor.name}"),
+            )
+            after = {"regressed": regressed, "reopened": reopened, "verified": verified}
+            return Audited(None, None, after)
+
+        self.audit.change(actor, "postmortem.verify", pm.uid, work)
         return VerificationResult(
             uid=ver_uid,
             at=at,
@@ -187,6 +183,8 @@ class Verifier:
             verified=verified,
         )
 
-    def history(self, pm_id: str) -> list[dict[str, Any]]:
-        pm = self.postmortems.get(pm_id)
+    def history(
+        self, pm_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
+        pm = self.postmortems.get(pm_id, scope, actor)
         return [jsonable(r["v"]) for r in self.graph.read(q.VERIFICATIONS_OF_PM, pm_uid=pm.uid)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rcagraph.graph import Graph
+from rcagraph.postmortem.access import Access
 from rcagraph.postmortem.actions import ActionService
 from rcagraph.postmortem.audit import AuditTrail
 from rcagraph.postmortem.hypotheses import HypothesisService
@@ -23,6 +24,7 @@ from rcagraph.postmortem.verify import Verifier
 @dataclass(slots=True)
 class Workflow:
     audit: AuditTrail
+    access: Access
     tokens: TokenStore
     incidents: IncidentService
     hypotheses: HypothesisService
@@ -36,13 +38,15 @@ class Workflow:
     def create(cls, graph: Graph, policy: SeverityPolicy | None = None) -> Workflow:
         policy = policy or SeverityPolicy()
         audit = AuditTrail(graph)
-        incidents = IncidentService(graph, audit)
-        hypotheses = HypothesisService(graph, incidents, audit)
-        postmortems = PostMortemService(graph, incidents, hypotheses, audit, policy)
+        access = Access(graph)
+        incidents = IncidentService(graph, audit, access, policy)
+        hypotheses = HypothesisService(graph, incidents, audit, access)
+        postmortems = PostMortemService(graph, incidents, hypotheses, audit, policy, access)
         actions = ActionService(graph, postmortems, audit)
         return cls(
             audit=audit,
-            tokens=TokenStore(graph),
+            access=access,
+            tokens=TokenStore(graph, audit),
             incidents=incidents,
             hypotheses=hypotheses,
             postmortems=postmortems,

@@ -112,10 +112,15 @@ _CANARY: tuple[LiteralString, ...] = (
     "CREATE INDEX canary_verdict_at IF NOT EXISTS FOR (n:CanaryVerdict) ON (n.at)",
 )
 
+_TOKENS: tuple[LiteralString, ...] = (
+    "CREATE CONSTRAINT api_token_name IF NOT EXISTS FOR (n:ApiToken) REQUIRE n.name IS UNIQUE",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base constraints and indexes", _BASE),
     Migration(2, "event time and scoped lookups", _EVENTS),
     Migration(3, "canary verdicts", _CANARY),
+    Migration(4, "unique token names", _TOKENS),
 )
 
 SCHEMA_VERSION: int = MIGRATIONS[-1].version

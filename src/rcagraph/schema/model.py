@@ -288,6 +288,7 @@ NODES: tuple[NodeType, ...] = (
         {
             "number": "integer",
             "author": "string",
+            "author_id": "string: the author's token id (self-approval is keyed on it)",
             "created_at": _T,
             "content": "string: JSON of the document",
             "digest": "string: sha256 of the content",
@@ -299,6 +300,7 @@ NODES: tuple[NodeType, ...] = (
         "A reviewer's approval of one post-mortem version.",
         {
             "reviewer": "string",
+            "reviewer_id": "string: the reviewer's token id",
             "role": "string",
             "at": _T,
             "version": "integer",
@@ -336,6 +338,7 @@ NODES: tuple[NodeType, ...] = (
         {
             "at": _T,
             "actor": "string",
+            "actor_id": "string: the actor's token id (names are shown, ids are keyed on)",
             "role": "string",
             "action": "string",
             "target": "string",
@@ -347,13 +350,18 @@ NODES: tuple[NodeType, ...] = (
     ),
     NodeType(
         "ApiToken",
-        "An API token (stored hashed) and its role.",
+        "An API token (stored hashed): its role, teams and scopes.",
         {
-            "name": "string",
+            "id": "string: the token's id (audit entries and approvals key on it)",
+            "name": "string: unique, also after revocation",
             "token_hash": "string: sha256",
             "role": "string",
             "created_at": _T,
-            "team": "string: the holder's team (owner approvals)",
+            "team": "string: the holder's team (tokens created before teams)",
+            "teams": "list of string: the holder's teams (ownership and owner approvals)",
+            "scopes": "list of string: the scopes the token may see; `*`: every scope",
+            "revoked_at": "datetime (UTC): set once the token is revoked",
+            "revoked_by": "string: who revoked it",
         },
         indexed=("token_hash",),
         provenance=False,

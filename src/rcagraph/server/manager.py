@@ -165,11 +165,19 @@ class LocalServer:
         fields = self.settings.model_fields_set
         bolt = choose_port(self.settings.bolt_port, strict="bolt_port" in fields)
         http = choose_port(self.settings.http_port, strict="http_port" in fields, avoid={bolt})
+        # the store, the configuration (with the password's state) and the logs are the
+        # owner's only: other local users may not read them
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.chmod(0o700)
         for sub in ("conf", "data", "logs", "run"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
+            (self.dir / sub).chmod(0o700)
         plugins = dist.plugins if (self.settings.apoc and dist.apoc_jars) else self.dir / "plugins"
         plugins.mkdir(parents=True, exist_ok=True)
-        (self.dir / "conf" / "neo4j.conf").write_text(
+        conf = self.dir / "conf" / "neo4j.conf"
+        conf.touch(mode=0o600)
+        conf.chmod(0o600)
+        conf.write_text(
             render_conf(
                 data_dir=self.dir / "data",
                 logs_dir=self.logs_dir,
@@ -206,6 +214,7 @@ class LocalServer:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 cwd=self.dir,
+                umask=0o077,
             )
         state = ServerState(
             version=dist.version,

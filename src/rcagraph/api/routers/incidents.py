@@ -34,7 +34,7 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 @router.get("/incidents", response_model=list[IncidentOut])
 def list_incidents(
     wf: WorkflowDep,
-    _: Viewer,
+    actor: Viewer,
     severity: Severity | None = None,
     status: IncidentStatus | None = None,
     system: Name | None = None,
@@ -46,6 +46,7 @@ def list_incidents(
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     found = wf.incidents.search(
+        actor=actor,
         scope=scope,
         severity=severity,
         status=status,
@@ -77,9 +78,9 @@ def declare_incident(body: IncidentDeclare, wf: WorkflowDep, actor: Responder) -
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut)
 def get_incident(
-    incident_id: Name, wf: WorkflowDep, _: Viewer, scope: Scope | None = None
+    incident_id: Name, wf: WorkflowDep, actor: Viewer, scope: Scope | None = None
 ) -> dict[str, Any]:
-    return jsonable_dict(wf.incidents.get(incident_id, scope).public())
+    return jsonable_dict(wf.incidents.get(incident_id, scope, actor).public())
 
 
 @router.patch("/incidents/{incident_id}", response_model=IncidentOut)
@@ -96,9 +97,9 @@ def update_incident(
 
 @router.get("/incidents/{incident_id}/hypotheses", response_model=list[HypothesisOut])
 def incident_hypotheses(
-    incident_id: Name, wf: WorkflowDep, _: Viewer, scope: Scope | None = None
+    incident_id: Name, wf: WorkflowDep, actor: Viewer, scope: Scope | None = None
 ) -> list[dict[str, Any]]:
-    return [hypothesis_json(h) for h in wf.hypotheses.for_incident(incident_id, scope)]
+    return [hypothesis_json(h) for h in wf.hypotheses.for_incident(incident_id, scope, actor)]
 
 
 @router.post("/incidents/{incident_id}/rank", response_model=list[HypothesisOut])
@@ -125,12 +126,12 @@ def hypothesis_verdict(
 def incident_draft(
     incident_id: Name,
     wf: WorkflowDep,
-    _: Viewer,
+    actor: Viewer,
     scope: Scope | None = None,
     format: Literal["json", "md"] = "json",
 ) -> Any:
     """A post-mortem draft generated from the graph now (not stored)."""
-    doc = wf.postmortems.draft(incident_id, scope)
+    doc = wf.postmortems.draft(incident_id, scope, actor)
     if format == "md":
         return PlainTextResponse(render_markdown(doc), media_type="text/markdown")
     return jsonable(doc)
