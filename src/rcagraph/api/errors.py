@@ -67,13 +67,16 @@ def error_body(type_: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"type": type_, "message": message, **extra}}
 
 
-#: an absolute file path in a message (not a URL's path): shown by its last part only
-_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.@~+-]+/)+([\w.@~+-]+)")
+#: an absolute file path in a message (not a URL's path, nor an endpoint such as
+#: ``POST /v1/logs``, which names what the sender sent): shown by its last part only
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.:/])((?:GET|POST|PUT|PATCH|DELETE) )?/(?:[\w.@~+-]+/)+([\w.@~+-]+)"
+)
 
 
 def strip_paths(text: str) -> str:
     """``text`` without absolute file paths (the server's folders are nobody's business)."""
-    return _ABSOLUTE_PATH.sub(r"\1", text)
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(0) if m.group(1) else m.group(2), text)
 
 
 def headers_of(status: int) -> dict[str, str] | None:
