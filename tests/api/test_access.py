@@ -531,3 +531,21 @@ def test_timestamps_that_overflow_in_utc_are_a_422_naming_the_field(api: Api, ts
         "/api/v1/incidents/INC-1", json={"resolved_at": ts}, headers=api.h("responder")
     )
     assert r.status_code == 422 and r.json()["error"]["field"] == "resolved_at", r.text
+
+
+def test_a_bundle_upload_loads_only_into_a_scope_the_token_sees(api: Api) -> None:
+    """Without ``?scope=`` a bundle loads into ``default``: a token that does not see it is
+    refused before the archive is read (it was loaded before: the one unchecked write)."""
+    store = TokenStore(api.rca.graph)
+    b_responder = _bearer(store.create("bundle-b", Role.responder, scopes=["tenant-b"]))
+    r = api.client.post("/api/v1/ingest/bundle", content=b"not read", headers=b_responder)
+    assert r.status_code == 403 and "default" in r.json()["error"]["message"]
+    r = api.client.post(
+        "/api/v1/ingest/bundle", params={"scope": "default"}, content=b"x", headers=b_responder
+    )
+    assert r.status_code == 403
+    # in its own scope the archive is read (and this one is not an archive)
+    r = api.client.post(
+        "/api/v1/ingest/bundle", params={"scope": "tenant-b"}, content=b"x", headers=b_responder
+    )
+    assert r.status_code == 422

@@ -265,7 +265,9 @@ async def _archive(request: Request) -> bytes:
 @router.post("/api/v1/ingest/bundle", response_model=LoadReportOut)
 async def bundle(request: Request, actor: Responder, scope: Scope | None = None) -> dict[str, Any]:
     """An incident bundle as a .tar(.gz) or .zip archive, the body itself or the one file
-    part of a multipart/form-data upload; loaded before the answer (the load report)."""
+    part of a multipart/form-data upload; loaded before the answer (the load report), into
+    ``scope`` (default ``default``), which the token must see."""
+    actor.require_scope(scope or DEFAULT_SCOPE)
     body = await _archive(request)
     loaded = await run_in_threadpool(get_rca(request).receivers.load_archive, body, scope)
     report = _report_json(loaded)
