@@ -28,7 +28,7 @@ import csv
 import json
 import math
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -366,16 +366,7 @@ class MetricsLoader:
                 s.ts.append(item.ts_ns)
                 s.values.append(item.value)
                 sink.append((s.index, item.line, item.ts_ns, *key, item.value))
-        rows = self._anomalies(ctx, source, raw_file, series.values())
-        verdicts, canary_anomalies = canary_rows(
-            ctx, source, canary_analysis(versioned(ctx, raw_file, series.values()))
-        )
-        rows.extend(canary_anomalies)
-        write_verdicts(ctx, verdicts)
-        stats = ctx.graph.write_batches(
-            ANOMALIES, rows, batch_size=ctx.batch_size, extra=ctx.params()
-        )
-        ctx.record_write(KIND, stats)
+        write_series_signals(ctx, source, raw_file, series.values())
 
     @staticmethod
     def _json(path: Path, source: str) -> Iterator[Sample | Rejection]:
@@ -431,6 +422,21 @@ class MetricsLoader:
                     }
                 )
         return rows
+
+
+def write_series_signals(
+    ctx: LoadContext, source: str, raw_file: Path, all_series: Collection[Series]
+) -> None:
+    """The anomalies of a file's series, and the canary verdicts of its versioned ones, into
+    the graph (the metrics loaders share this: Prometheus/CSV and OTLP)."""
+    rows = MetricsLoader._anomalies(ctx, source, raw_file, all_series)
+    verdicts, canary_anomalies = canary_rows(
+        ctx, source, canary_analysis(versioned(ctx, raw_file, all_series))
+    )
+    rows.extend(canary_anomalies)
+    write_verdicts(ctx, verdicts)
+    stats = ctx.graph.write_batches(ANOMALIES, rows, batch_size=ctx.batch_size, extra=ctx.params())
+    ctx.record_write(KIND, stats)
 
 
 def versioned(ctx: LoadContext, raw_file: Path, all_series: Any) -> Iterator[VersionedSeries]:

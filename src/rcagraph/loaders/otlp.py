@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rcagraph.loaders.base import Rejection
-from rcagraph.loaders.records import WHOLE_RECORD, Where, iter_jsonl, read_json_document
+from rcagraph.loaders.records import WHOLE_RECORD, Where, iter_jsonl, raw_of, read_json_document
 
 SERVICE_LABELS: tuple[str, ...] = ("service", "service_name", "job", "app")
 
@@ -217,3 +218,35 @@ def _whole_document(path: Path) -> str | None:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One ``resourceSpans`` / ``resourceMetrics`` entry of a request: where it is, the entry
+    itself, its resource attributes and its service (:func:`service_of`)."""
+
+    index: int
+    where: Where
+    entry: Mapping[str, Any]
+    attrs: dict[str, Any]
+    service: str
+
+
+def resources(value: object, where: Where, kind: str, key: str) -> Iterator[Resource | Rejection]:
+    """The resource entries under ``key`` of one parsed export request; a request that is not
+    an object or has no list there, and an entry that is not an object, are rejections."""
+    if not isinstance(value, Mapping):
+        yield where.reject(kind, "expected a JSON object", field="$", raw=raw_of(value))
+        return
+    entries = get(value, key)
+    if not isinstance(entries, list):
+        yield where.reject(kind, f"{key} is missing or not a list", key, raw_of(value))
+        return
+    for ri, entry in enumerate(entries):
+        here = Where(where.file, line=where.line, pointer=f"/{key}/{ri}")
+        if not isinstance(entry, Mapping):
+            yield here.reject(kind, "expected an object", field=key, raw=raw_of(entry))
+            continue
+        resource = entry.get("resource")
+        attrs = attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
+        yield Resource(ri, here, entry, attrs, service_of(attrs))

@@ -36,13 +36,10 @@ from typing import Any
 
 from rcagraph.loaders import otlp
 from rcagraph.loaders.base import LoadContext, Rejection
-from rcagraph.loaders.canary import canary_analysis
-from rcagraph.loaders.canary_graph import canary_rows, write_verdicts
 from rcagraph.loaders.epoch_ns import parse_epoch_ns
-from rcagraph.loaders.metrics import KIND, MetricsLoader, Series, versioned
+from rcagraph.loaders.metrics import KIND, Series, write_series_signals
 from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, raw_path
 from rcagraph.loaders.records import Where, raw_of
-from rcagraph.loaders.signal_queries import ANOMALIES
 
 CUMULATIVE = 2
 DELTA = 1
@@ -104,23 +101,11 @@ def _labels(attrs: Mapping[str, Any]) -> str:
 
 def parse_metrics_value(value: object, where: Where) -> Iterator[Point | Skipped | Rejection]:
     """The data points of one parsed ``ExportMetricsServiceRequest``; never raises."""
-    if not isinstance(value, Mapping):
-        yield where.reject(KIND, "expected a JSON object", field="$", raw=raw_of(value))
-        return
-    resources = otlp.get(value, "resourceMetrics")
-    if not isinstance(resources, list):
-        yield where.reject(
-            KIND, "resourceMetrics is missing or not a list", "resourceMetrics", raw_of(value)
-        )
-        return
-    for ri, res in enumerate(resources):
-        here = Where(where.file, line=where.line, pointer=f"/resourceMetrics/{ri}")
-        if not isinstance(res, Mapping):
-            yield here.reject(KIND, "expected an object", field="resourceMetrics", raw=raw_of(res))
+    for item in otlp.resources(value, where, KIND, "resourceMetrics"):
+        if isinstance(item, Rejection):
+            yield item
             continue
-        resource = res.get("resource")
-        attrs = otlp.attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
-        service = otlp.service_of(attrs)
+        ri, here, res, attrs, service = item.index, item.where, item.entry, item.attrs, item.service
         kept = {k: attrs[k] for k in RESOURCE_LABELS if attrs.get(k) not in (None, "")}
         scopes = otlp.get(res, "scopeMetrics")
         if scopes is None:
@@ -346,13 +331,4 @@ class OtlpMetricsLoader:
                     s.values.append(sample)
                     sink.append((s.index, ordinal, item.ts_ns, *key, sample))
         counts.note("out_of_order_points", converter.out_of_order)
-        rows = MetricsLoader._anomalies(ctx, source, raw_file, series.values())
-        verdicts, canary_anomalies = canary_rows(
-            ctx, source, canary_analysis(versioned(ctx, raw_file, series.values()))
-        )
-        rows.extend(canary_anomalies)
-        write_verdicts(ctx, verdicts)
-        stats = ctx.graph.write_batches(
-            ANOMALIES, rows, batch_size=ctx.batch_size, extra=ctx.params()
-        )
-        ctx.record_write(KIND, stats)
+        write_series_signals(ctx, source, raw_file, series.values())

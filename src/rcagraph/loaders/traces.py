@@ -70,23 +70,11 @@ def _is_error(status: Any) -> bool:
 
 def parse_trace_value(value: object, where: Where) -> Iterator[Span | Rejection]:
     """The spans of one parsed request (an ExportTraceServiceRequest); never raises."""
-    if not isinstance(value, Mapping):
-        yield where.reject(KIND, "expected a JSON object", field="$", raw=raw_of(value))
-        return
-    resources = otlp.get(value, "resourceSpans")
-    if not isinstance(resources, list):
-        yield where.reject(
-            KIND, "resourceSpans is missing or not a list", "resourceSpans", raw_of(value)
-        )
-        return
-    for ri, res in enumerate(resources):
-        here = Where(where.file, line=where.line, pointer=f"/resourceSpans/{ri}")
-        if not isinstance(res, Mapping):
-            yield here.reject(KIND, "expected an object", field="resourceSpans", raw=raw_of(res))
+    for item in otlp.resources(value, where, KIND, "resourceSpans"):
+        if isinstance(item, Rejection):
+            yield item
             continue
-        resource = res.get("resource")
-        attrs = otlp.attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
-        service = otlp.service_of(attrs)
+        ri, here, res, service = item.index, item.where, item.entry, item.service
         scopes = otlp.get(res, "scopeSpans")
         if scopes is None:
             scopes = otlp.get(res, "instrumentationLibrarySpans")
