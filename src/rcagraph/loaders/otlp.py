@@ -214,6 +214,6 @@ def _whole_document(path: Path) -> str | None:
     try:
         text = path.read_text("utf-8")
         json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return text
