@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from rcagraph.api.routers import ingest
 from rcagraph.graph import Query
 from tests.api.conftest import Api
+from tests.unit.loaders.test_source_shapes import DEPLOYED
 
 JSON_RECEIVERS = [
     "/api/v1/ingest/alertmanager",
@@ -28,6 +29,7 @@ JSON_RECEIVERS = [
 ]
 DEEP = "[" * 100_000 + "]" * 100_000
 BIG_INT = '{"n": ' + "9" * 5000 + "}"
+CHANGE_IDS = Query("t.bounds_change_ids", "MATCH (c:Change) RETURN c.change_id AS id")
 FINGERPRINTS = Query(
     "t.bounds_fingerprints", "MATCH (a:Alert) RETURN a.fingerprint AS fp ORDER BY fp"
 )
@@ -64,6 +66,22 @@ def test_alerts_that_overflow_or_are_too_long_are_rejected_the_others_stored(api
     fields = sorted(x["field"] for x in report["rejections"])
     assert fields == ["fingerprint", "startsAt", "startsAt"]
     assert [row["fp"] for row in api.rca.graph.read(FINGERPRINTS)] == ["fp-good"]
+
+
+def test_a_change_with_a_long_id_is_rejected_the_other_stored(api: Api) -> None:
+    long_id = json.loads(json.dumps(DEPLOYED))
+    long_id["context"]["id"] = "x" * 100_000
+    late = json.loads(json.dumps(DEPLOYED))
+    late["context"]["id"] = "late"
+    late["context"]["timestamp"] = "0001-01-01T00:00:00+01:00"
+    r = api.client.post(
+        "/api/v1/ingest/cdevents", json=[long_id, late, DEPLOYED], headers=api.h("responder")
+    )
+    assert r.status_code == 200, r.text
+    fields = sorted(x["field"] for x in r.json()["rejections"])
+    assert fields == ["change_id", "context.timestamp"]
+    ids = [row["id"] for row in api.rca.graph.read(CHANGE_IDS)]
+    assert ids == [DEPLOYED["context"]["id"]]
 
 
 @pytest.mark.parametrize("path", JSON_RECEIVERS)
