@@ -30,6 +30,7 @@ JSON_RECEIVERS = [
 DEEP = "[" * 100_000 + "]" * 100_000
 BIG_INT = '{"n": ' + "9" * 5000 + "}"
 CHANGE_IDS = Query("t.bounds_change_ids", "MATCH (c:Change) RETURN c.change_id AS id")
+COMPONENTS = Query("t.bounds_components", "MATCH (c:Component) RETURN c.name AS name")
 FINGERPRINTS = Query(
     "t.bounds_fingerprints", "MATCH (a:Alert) RETURN a.fingerprint AS fp ORDER BY fp"
 )
@@ -82,6 +83,25 @@ def test_a_change_with_a_long_id_is_rejected_the_other_stored(api: Api) -> None:
     assert fields == ["change_id", "context.timestamp"]
     ids = [row["id"] for row in api.rca.graph.read(CHANGE_IDS)]
     assert ids == [DEPLOYED["context"]["id"]]
+
+
+def _resource(service: str) -> dict[str, Any]:
+    return {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]}
+
+
+def test_otlp_resource_with_a_long_service_name_is_rejected_the_other_stored(api: Api) -> None:
+    record = {"timeUnixNano": "1772359247000000000", "body": {"stringValue": "GetCart served"}}
+    body = {
+        "resourceLogs": [
+            {"resource": _resource("s" * 100_000), "scopeLogs": [{"logRecords": [record]}]},
+            {"resource": _resource("cart"), "scopeLogs": [{"logRecords": [record]}]},
+        ]
+    }
+    r = api.client.post("/v1/logs", json=body, headers=api.h("responder"))
+    assert r.status_code == 200, r.text
+    assert r.json()["partialSuccess"]["rejectedLogRecords"] == 1
+    assert "service.name is longer than 1024" in r.json()["partialSuccess"]["errorMessage"]
+    assert [row["name"] for row in api.rca.graph.read(COMPONENTS)] == ["cart"]
 
 
 @pytest.mark.parametrize("path", JSON_RECEIVERS)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rcagraph.loaders.base import Rejection
+from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.records import WHOLE_RECORD, Where, iter_jsonl, read_json_document
 
 SERVICE_LABELS: tuple[str, ...] = ("service", "service_name", "job", "app")
@@ -148,6 +149,16 @@ def service_of(resource_attrs: Mapping[str, Any]) -> str:
     if isinstance(process, str) and process.strip():
         return f"{UNKNOWN_SERVICE}:{process.strip()}"
     return UNKNOWN_SERVICE
+
+
+#: the field a rejection names for a resource whose ``service.name`` is over ``MAX_KEY_CHARS``
+SERVICE_FIELD = "resource.attributes.service.name"
+#: its reason (the name becomes an index-backed Component name)
+SERVICE_TOO_LONG = f"service.name is longer than {MAX_KEY_CHARS} characters"
+
+
+def service_too_long(service: str) -> bool:
+    return len(service) > MAX_KEY_CHARS
 
 
 def is_unknown_service(service: str) -> bool:

@@ -121,6 +121,9 @@ def parse_metrics_value(value: object, where: Where) -> Iterator[Point | Skipped
         resource = res.get("resource")
         attrs = otlp.attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
         service = otlp.service_of(attrs)
+        if otlp.service_too_long(service):
+            yield here.reject(KIND, otlp.SERVICE_TOO_LONG, otlp.SERVICE_FIELD, raw_of(res))
+            continue
         kept = {k: attrs[k] for k in RESOURCE_LABELS if attrs.get(k) not in (None, "")}
         scopes = otlp.get(res, "scopeMetrics")
         if scopes is None:

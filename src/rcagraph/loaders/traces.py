@@ -87,6 +87,9 @@ def parse_trace_value(value: object, where: Where) -> Iterator[Span | Rejection]
         resource = res.get("resource")
         attrs = otlp.attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
         service = otlp.service_of(attrs)
+        if otlp.service_too_long(service):
+            yield here.reject(KIND, otlp.SERVICE_TOO_LONG, otlp.SERVICE_FIELD, raw_of(res))
+            continue
         scopes = otlp.get(res, "scopeSpans")
         if scopes is None:
             scopes = otlp.get(res, "instrumentationLibrarySpans")
