@@ -107,6 +107,10 @@ class InputError(RcaGraphError):
         return f"{prefix}: {self.reason}" if prefix else self.reason
 
 
+class PayloadTooLargeError(InputError):
+    """A request body (or an upload) over the size limit; refused before it is read whole."""
+
+
 class BundleError(InputError):
     """An incident bundle as a whole cannot be used (e.g. incident.json missing)."""
 

@@ -40,6 +40,7 @@ STATUS: tuple[tuple[type[e.RcaGraphError], int], ...] = (
     (e.GraphConstraintError, 409),
     (e.WorkflowError, 409),
     (e.RejectedRecordsError, 422),
+    (e.PayloadTooLargeError, 413),
     (e.InputError, 422),
     (e.GraphUnavailableError, 503),
     (e.SchemaError, 503),

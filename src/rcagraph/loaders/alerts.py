@@ -32,7 +32,9 @@ from pydantic import Field
 from rcagraph.ids import uid
 from rcagraph.loaders import queries as q
 from rcagraph.loaders.base import LoadContext, Rejection
+from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.records import (
+    Key,
     Record,
     RecordError,
     Timestamp,
@@ -57,7 +59,7 @@ class AlertItem(Record):
     startsAt: Timestamp  # noqa: N815 (the format's names)
     endsAt: str | None = None  # noqa: N815 (checked below: zero time means "not ended")
     generatorURL: str | None = None  # noqa: N815
-    fingerprint: str | None = None
+    fingerprint: Key | None = None
 
 
 class WebhookPayload(Record):
@@ -146,10 +148,13 @@ def parse_alert(
             ends_at = validate(_EndsAt, {"endsAt": alert.endsAt}).endsAt
         except RecordError as exc:
             raise RecordError(exc.reason, field="endsAt") from None
+    service = _service(alert.labels, common)
+    if service is not None and len(service) > MAX_KEY_CHARS:
+        raise RecordError(f"the service label is over {MAX_KEY_CHARS} characters", "labels")
     return AlertRow(
         fingerprint=alert.fingerprint or label_fingerprint(alert.labels),
         name=alert.labels.get("alertname"),
-        service=_service(alert.labels, common),
+        service=service,
         status=status,
         at=alert.startsAt,
         ends_at=ends_at,

@@ -44,7 +44,14 @@ from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
 from rcagraph.loaders.normal_window import NormalWindow, normal_window
 from rcagraph.loaders.otlp import SERVICE_LABELS
 from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, make_ref, raw_path
-from rcagraph.loaders.records import Where, raw_of
+from rcagraph.loaders.records import (
+    LINE_TOO_LONG,
+    OVERLONG_LINE,
+    Where,
+    csv_lines,
+    json_limit_reason,
+    raw_of,
+)
 from rcagraph.loaders.signal_queries import ANOMALIES
 from rcagraph.loaders.timeparse import parse_rfc3339_or_epoch_s
 from rcagraph.schema.signals import signal_of
@@ -153,8 +160,8 @@ def parse_csv_row(row: Mapping[str, str | None], where: Where) -> Sample | Rejec
 
 def iter_csv(path: Path, source: str) -> Iterator[Sample | Rejection]:
     """Stream the samples of a long-form CSV file."""
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
+    with path.open("rb") as fh:
+        reader = csv.reader(csv_lines(fh))
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
@@ -178,6 +185,9 @@ def iter_csv(path: Path, source: str) -> Iterator[Sample | Rejection]:
                 yield Where(source, line=line).reject(KIND, f"unreadable CSV: {exc}", field="$")
                 continue
             if not cells or all(not c.strip() for c in cells):
+                continue
+            if OVERLONG_LINE in cells:
+                yield Where(source, line=line).reject(KIND, LINE_TOO_LONG, field="$")
                 continue
             row: dict[str, Any] = dict(zip(header, cells, strict=False))
             if len(cells) > len(header):
@@ -379,8 +389,8 @@ class MetricsLoader:
                 KIND, f"not valid JSON: {exc}", field="$"
             )
             return
-        except RecursionError:
-            yield Where(source, pointer="").reject(KIND, "nested too deeply", field="$")
+        except (RecursionError, ValueError) as exc:
+            yield Where(source, pointer="").reject(KIND, json_limit_reason(exc), field="$")
             return
         yield from iter_prometheus(value, source, path.stem)
 

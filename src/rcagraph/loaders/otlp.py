@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rcagraph.loaders.base import Rejection
+from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.records import WHOLE_RECORD, Where, iter_jsonl, raw_of, read_json_document
 
 SERVICE_LABELS: tuple[str, ...] = ("service", "service_name", "job", "app")
@@ -151,6 +152,16 @@ def service_of(resource_attrs: Mapping[str, Any]) -> str:
     return UNKNOWN_SERVICE
 
 
+#: the field a rejection names for a resource whose ``service.name`` is over ``MAX_KEY_CHARS``
+SERVICE_FIELD = "resource.attributes.service.name"
+#: its reason (the name becomes an index-backed Component name)
+SERVICE_TOO_LONG = f"service.name is longer than {MAX_KEY_CHARS} characters"
+
+
+def service_too_long(service: str) -> bool:
+    return len(service) > MAX_KEY_CHARS
+
+
 def is_unknown_service(service: str) -> bool:
     return service == UNKNOWN_SERVICE or service.startswith(UNKNOWN_SERVICE + ":")
 
@@ -215,7 +226,7 @@ def _whole_document(path: Path) -> str | None:
     try:
         text = path.read_text("utf-8")
         json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return text
 
@@ -234,7 +245,8 @@ class Resource:
 
 def resources(value: object, where: Where, kind: str, key: str) -> Iterator[Resource | Rejection]:
     """The resource entries under ``key`` of one parsed export request; a request that is not
-    an object or has no list there, and an entry that is not an object, are rejections."""
+    an object or has no list there, an entry that is not an object, and one whose service name
+    is over the key limit, are rejections."""
     if not isinstance(value, Mapping):
         yield where.reject(kind, "expected a JSON object", field="$", raw=raw_of(value))
         return
@@ -249,4 +261,8 @@ def resources(value: object, where: Where, kind: str, key: str) -> Iterator[Reso
             continue
         resource = entry.get("resource")
         attrs = attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
-        yield Resource(ri, here, entry, attrs, service_of(attrs))
+        service = service_of(attrs)
+        if service_too_long(service):
+            yield here.reject(kind, SERVICE_TOO_LONG, SERVICE_FIELD, raw_of(entry))
+            continue
+        yield Resource(ri, here, entry, attrs, service)

@@ -37,6 +37,12 @@ from rcagraph.graph import Graph
 from rcagraph.ids import DEFAULT_SCOPE
 from rcagraph.loaders.base import FileLoader, LoadOptions, LoadReport, Rejection
 from rcagraph.loaders.bundle import discover, load_bundle, load_context, load_file
+from rcagraph.loaders.limits import (
+    ARCHIVE_RATIO_FLOOR_BYTES,
+    MAX_ARCHIVE_BYTES,
+    MAX_ARCHIVE_MEMBERS,
+    MAX_ARCHIVE_RATIO,
+)
 from rcagraph.loaders.registry import default_loaders
 
 #: the receivers' payload formats
@@ -217,12 +223,6 @@ class Receivers:
             )
 
 
-#: limits while a bundle archive is extracted: members, decompressed bytes in total, and the
-#: ratio of decompressed to archive bytes (with a floor, so a small archive of text may expand)
-MAX_ARCHIVE_MEMBERS = 10_000
-MAX_ARCHIVE_BYTES = 1 << 30
-MAX_ARCHIVE_RATIO = 200
-ARCHIVE_RATIO_FLOOR_BYTES = 64 << 20
 _CHUNK = 1 << 20
 _S_IFMT, _S_IFLNK = 0o170000, 0o120000
 

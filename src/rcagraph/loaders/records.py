@@ -13,11 +13,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, BinaryIO, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
 
 from rcagraph.loaders.base import Rejection
+from rcagraph.loaders.limits import MAX_KEY_CHARS, MAX_LINE_BYTES
 from rcagraph.loaders.timeparse import parse_rfc3339
 
 _RAW_LIMIT = 2000
@@ -35,6 +36,9 @@ def _rfc3339(value: object) -> datetime:
 
 #: an RFC 3339 timestamp with an explicit offset; zone-less is a validation error
 Timestamp = Annotated[datetime, BeforeValidator(_rfc3339)]
+#: an id, fingerprint or name stored in an index-backed property: bounded (Neo4j's index
+#: refuses a long value, and the whole write with it)
+Key = Annotated[str, StringConstraints(max_length=MAX_KEY_CHARS)]
 
 
 class Record(BaseModel):
@@ -124,12 +128,16 @@ def validate(model: type[M], data: object, prefix: str = "") -> M:
 def iter_jsonl(path: Path, file: str, kind: str) -> Iterator[tuple[Where, str, object | Rejection]]:
     """Stream a JSON-lines file: ``(where, raw line, parsed value or Rejection)`` per line.
 
-    Blank lines are skipped. A line that is not UTF-8 or not JSON is rejected as a record of
-    ``kind`` whose field is the whole record (``$``), not fatal.
+    Blank lines are skipped. A line that is not UTF-8 or not JSON, or is longer than
+    ``MAX_LINE_BYTES``, is rejected as a record of ``kind`` whose field is the whole record
+    (``$``), not fatal.
     """
     with path.open("rb") as fh:
-        for number, raw_bytes in enumerate(fh, start=1):
+        for number, raw_bytes in enumerate(bounded_lines(fh), start=1):
             where = Where(file, line=number)
+            if raw_bytes is None:
+                yield where, "", where.reject(kind, LINE_TOO_LONG, WHOLE_RECORD)
+                continue
             try:
                 raw = raw_bytes.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -156,14 +164,45 @@ def iter_jsonl(path: Path, file: str, kind: str) -> Iterator[tuple[Where, str, o
                     ),
                 )
                 continue
-            except RecursionError:
+            except (RecursionError, ValueError) as exc:
                 yield (
                     where,
                     raw,
-                    where.reject(kind, "not valid JSON: nested too deeply", WHOLE_RECORD, raw),
+                    where.reject(kind, json_limit_reason(exc), WHOLE_RECORD, raw),
                 )
                 continue
             yield where, raw, value
+
+
+#: the reason of a line over ``MAX_LINE_BYTES``
+LINE_TOO_LONG = f"the line is longer than {MAX_LINE_BYTES} bytes"
+
+
+def bounded_lines(fh: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The lines of a binary file, each at most ``limit`` bytes read at a time: a longer line is
+    skipped to its end (never held whole) and given as ``None``."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or (line.endswith(b"\n") and len(line) == limit + 1):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = fh.readline(limit + 1)
+        yield None
+
+
+#: the text :func:`csv_lines` gives in place of a line over ``MAX_LINE_BYTES`` (a CSV row of
+#: this one cell is that line; it cannot come from UTF-8 text, being a non-character)
+OVERLONG_LINE = "\ufffe" + "line too long"
+
+
+def csv_lines(fh: BinaryIO) -> Iterator[str]:
+    """The text lines of a CSV file for :mod:`csv` (undecodable bytes replaced), a line over
+    ``MAX_LINE_BYTES`` given as :data:`OVERLONG_LINE` (a row of that one cell)."""
+    for line in bounded_lines(fh):
+        yield OVERLONG_LINE + "\n" if line is None else line.decode("utf-8", errors="replace")
 
 
 def read_json_document(path: Path, file: str, kind: str) -> object | Rejection:
@@ -179,9 +218,17 @@ def read_json_document(path: Path, file: str, kind: str) -> object | Rejection:
         return Where(file, line=exc.lineno).reject(
             kind, f"not valid JSON: {exc.msg} (column {exc.colno})", WHOLE_RECORD, text
         )
-    except RecursionError:
-        return where.reject(kind, "not valid JSON: nested too deeply", WHOLE_RECORD)
+    except (RecursionError, ValueError) as exc:
+        return where.reject(kind, json_limit_reason(exc), WHOLE_RECORD)
     return value
+
+
+def json_limit_reason(exc: RecursionError | ValueError) -> str:
+    """Why valid-looking JSON could not be parsed: nested too deeply (``RecursionError``) or
+    an integer over Python's digit limit (``ValueError``)."""
+    if isinstance(exc, RecursionError):
+        return "not valid JSON: nested too deeply"
+    return f"not valid JSON: {exc}"[:200]
 
 
 def compact(value: object) -> str:

@@ -40,7 +40,10 @@ def parse_rfc3339(value: object) -> datetime:
         raise TimestampError(f"not an RFC 3339 timestamp: {value!r}") from exc
     if parsed.tzinfo is None or not _HAS_ZONE.search(text):
         raise NoZoneError(f"timestamp {value!r} has no zone offset (never taken as local time)")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # 9999-12-31T23:59:59-01:00 is past year 9999 in UTC
+        raise TimestampError(f"timestamp {value!r} is out of range once converted to UTC") from exc
 
 
 def _epoch(value: object, scale: float, what: str) -> datetime:
@@ -48,8 +51,8 @@ def _epoch(value: object, scale: float, what: str) -> datetime:
         raise ValueError(f"expected {what}, got a boolean")
     try:
         number = float(value) if isinstance(value, int | float | str) else math.nan
-    except ValueError as exc:
-        raise ValueError(f"expected {what}, got {value!r}") from exc
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"expected {what}, got {value!r}"[:200]) from exc
     if not math.isfinite(number):
         raise ValueError(f"expected {what}, got {value!r}")
     seconds = number / scale

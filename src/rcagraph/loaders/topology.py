@@ -45,11 +45,15 @@ from rcagraph.ids import uid
 from rcagraph.loaders import queries as q
 from rcagraph.loaders.base import LoadContext, Rejection
 from rcagraph.loaders.records import (
+    LINE_TOO_LONG,
+    OVERLONG_LINE,
+    WHOLE_RECORD,
     Record,
     RecordError,
     RecordSkipped,
     Where,
     compact,
+    csv_lines,
     validate,
 )
 
@@ -507,6 +511,9 @@ def parse_edges(
             yield Where(file, line=reader.line_num).reject("edge", f"not valid CSV: {exc}")
             continue
         where = Where(file, line=reader.line_num)
+        if OVERLONG_LINE in record.values():
+            yield where.reject("edge", LINE_TOO_LONG, WHOLE_RECORD)
+            continue
         try:
             yield _edge_row(record, scope, ctx_prov(file, where.ref))
         except RecordError as exc:
@@ -523,9 +530,9 @@ class EdgesLoader:
     def load(self, path: Path, ctx: LoadContext) -> None:
         file = ctx.rel(path)
         counts = ctx.report.counts(self.kind)
-        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        with path.open("rb") as fh:
             rows: list[dict[str, Any]] = []
-            for item in parse_edges(iter(fh), file, ctx.scope, ctx.provenance):
+            for item in parse_edges(csv_lines(fh), file, ctx.scope, ctx.provenance):
                 counts.read += 1
                 if isinstance(item, Rejection):
                     ctx.reject(item)

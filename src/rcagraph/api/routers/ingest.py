@@ -18,16 +18,17 @@ from starlette.datastructures import UploadFile
 from rcagraph.api.answers import LoadReportOut, OtlpAnswer
 from rcagraph.api.deps import Responder, bearer, get_rca, get_workflow
 from rcagraph.api.models import ERRORS, Scope
-from rcagraph.errors import AuthenticationError, InputError
+from rcagraph.errors import AuthenticationError, InputError, PayloadTooLargeError
 from rcagraph.ids import DEFAULT_SCOPE
 from rcagraph.loaders import otlp_proto
 from rcagraph.loaders.base import LoadReport
+from rcagraph.loaders.limits import MAX_BODY_BYTES
 from rcagraph.loaders.receivers import Receiver
 from rcagraph.postmortem.common import Actor, Role
 
 router = APIRouter(tags=["ingest"], responses=ERRORS)
 
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = MAX_BODY_BYTES
 
 
 def decoded_body(body: bytes, content_encoding: str | None) -> bytes:
@@ -57,11 +58,41 @@ def decoded_body(body: bytes, content_encoding: str | None) -> bytes:
     return out
 
 
+def _too_large() -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"payload too large: the limit is {MAX_BODY} bytes", field="Content-Length"
+    )
+
+
+def check_content_length(request: Request) -> None:
+    """Refuse a body whose ``Content-Length`` is over ``MAX_BODY``, before reading it."""
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return
+    try:
+        size = int(declared.strip())
+    except ValueError:
+        raise InputError("Content-Length is not a number", field="Content-Length") from None
+    if size > MAX_BODY:
+        raise _too_large()
+
+
+async def raw_body(request: Request) -> bytes:
+    """The body as sent, read in chunks and refused (413) once over ``MAX_BODY`` bytes, or at
+    once when its ``Content-Length`` says it would be."""
+    check_content_length(request)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _body(request: Request) -> bytes:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise InputError("payload too large")
-    return decoded_body(body, request.headers.get("content-encoding"))
+    return decoded_body(await raw_body(request), request.headers.get("content-encoding"))
 
 
 def _parse_json(body: bytes) -> Any:
@@ -70,7 +101,9 @@ def _parse_json(body: bytes) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"the body is not JSON: {exc}") from exc
     except RecursionError as exc:
-        raise InputError("the body is not JSON: nested too deeply") from exc
+        raise InputError("the body is not JSON: nested too deeply", field="$") from exc
+    except ValueError as exc:  # an integer over Python's digit limit
+        raise InputError(f"the body is not JSON: {exc}"[:200], field="$") from exc
 
 
 async def _json_body(request: Request) -> Any:
@@ -141,18 +174,19 @@ async def launchdarkly(
         key = secret.get_secret_value().encode()
         if not key.strip():  # settings validate this; a copied settings object may not have
             raise AuthenticationError("the LaunchDarkly webhook secret is empty: refused")
-        body = await request.body()
+        body = await raw_body(request)
         expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
         given = (x_ld_signature or "").strip().lower().encode("utf-8", "replace")
         if not given or not hmac.compare_digest(expected, given):
             raise AuthenticationError("X-LD-Signature missing or wrong")
         actor = Actor("launchdarkly-webhook", Role.responder)
-    else:
-        actor = await run_in_threadpool(
-            get_workflow(request).tokens.authenticate,
-            credentials.credentials if credentials else None,
-        )
-        actor.require(Role.responder)
+        payload = _parse_json(decoded_body(body, request.headers.get("content-encoding")))
+        return await _receive_payload(request, actor, "launchdarkly", scope, payload)
+    actor = await run_in_threadpool(
+        get_workflow(request).tokens.authenticate,
+        credentials.credentials if credentials else None,
+    )
+    actor.require(Role.responder)
     return await _receive(request, actor, "launchdarkly", scope)
 
 
@@ -244,10 +278,8 @@ async def _archive(request: Request) -> bytes:
     """The archive: the raw body, or the one file part of a ``multipart/form-data`` upload
     (``curl -F bundle=@b.tar.gz``)."""
     if _media_type(request) != "multipart/form-data":
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            raise InputError("archive too large")
-        return body
+        return await raw_body(request)
+    check_content_length(request)
     async with request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
         files = [v for v in form.values() if isinstance(v, UploadFile)]
         if len(files) != 1:
@@ -258,7 +290,7 @@ async def _archive(request: Request) -> bytes:
             )
         data = await files[0].read(MAX_BODY + 1)
     if len(data) > MAX_BODY:
-        raise InputError("archive too large")
+        raise _too_large()
     return data
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from rcagraph.ids import uid
+from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.records import RecordError
 
 ChangeKind = Literal["deploy", "flag", "config", "infra", "scale", "schema", "secret", "other"]
@@ -36,6 +37,18 @@ class ChangeRow:
     before: str | None = None
     after: str | None = None
     attributes: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse keys that go into index-backed properties when they are over
+        ``MAX_KEY_CHARS`` (Neo4j's index would refuse the whole write)."""
+        keys: dict[str, list[str | None]] = {
+            "change_id": [self.change_id],
+            "flag_key": [self.flag_key],
+            "services": list(self.services),
+        }
+        for name, values in keys.items():
+            if any(v is not None and len(v) > MAX_KEY_CHARS for v in values):
+                raise RecordError(f"longer than {MAX_KEY_CHARS} characters", field=name)
 
     def node(self, scope: str, prov: Mapping[str, Any]) -> dict[str, Any]:
         services = sorted(set(self.services))

@@ -59,6 +59,9 @@ def _otlp(value: Mapping[str, Any], where: Where) -> Iterator[LogRecord | Reject
         resource = res.get("resource")
         attrs = otlp.attributes(resource.get("attributes") if isinstance(resource, Mapping) else [])
         service = otlp.service_of(attrs)
+        if otlp.service_too_long(service):
+            yield here.reject(KIND, otlp.SERVICE_TOO_LONG, otlp.SERVICE_FIELD, _raw(res))
+            continue
         scopes = otlp.get(res, "scopeLogs")
         if scopes is None:
             scopes = otlp.get(res, "instrumentationLibraryLogs")  # pre-1.0 exporters
