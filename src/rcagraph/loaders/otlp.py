@@ -11,12 +11,12 @@ what the opentelemetry-proto examples are); :func:`iter_requests` reads both.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from rcagraph.loaders.base import Rejection
+from rcagraph.loaders.base import LoadContext, Rejection
 from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.records import WHOLE_RECORD, Where, iter_jsonl, raw_of, read_json_document
 
@@ -266,3 +266,40 @@ def resources(value: object, where: Where, kind: str, key: str) -> Iterator[Reso
             yield here.reject(kind, SERVICE_TOO_LONG, SERVICE_FIELD, raw_of(entry))
             continue
         yield Resource(ri, here, entry, attrs, service)
+
+
+class _Record(Protocol):
+    @property
+    def service(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Record)
+
+
+def iter_records(
+    path: Path,
+    source: str,
+    kind: str,
+    parse: Callable[[object, Where], Iterator[R | Rejection]],
+    ctx: LoadContext,
+) -> Iterator[tuple[Where, int, R]]:
+    """The records of an OTLP file (:func:`iter_requests`, each request through ``parse``),
+    with where their request is and their number in the file. Every record read is counted,
+    rejections go to ``ctx``, and a record of ``unknown_service`` is noted: what the logs,
+    traces and metrics loaders all do with a request."""
+    counts = ctx.report.counts(kind)
+    ordinal = 0
+    for where, value in iter_requests(path, source, kind):
+        if isinstance(value, Rejection):
+            counts.read += 1
+            ctx.reject(value)
+            continue
+        for item in parse(value, where):
+            counts.read += 1
+            ordinal += 1
+            if isinstance(item, Rejection):
+                ctx.reject(item)
+                continue
+            if is_unknown_service(item.service):
+                counts.note("unknown_service")
+            yield where, ordinal, item

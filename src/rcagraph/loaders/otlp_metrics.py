@@ -301,34 +301,26 @@ class OtlpMetricsLoader:
         counts = ctx.report.counts(KIND)
         series: dict[tuple[str, str, str], Series] = {}
         converter = Converter()
-        ordinal = 0
+
+        def points(value: object, where: Where) -> Iterator[Point | Rejection]:
+            for item in parse_metrics_value(value, where):
+                if isinstance(item, Skipped):  # counted as read, not as records
+                    counts.read += item.count
+                    counts.note("skipped_data_points", item.count)
+                else:
+                    yield item
+
         with ParquetSink(raw_file, METRIC_SCHEMA) as sink:
-            for where, value in otlp.iter_requests(path, source, KIND):
-                if isinstance(value, Rejection):
-                    counts.read += 1
-                    ctx.reject(value)
+            for _, ordinal, item in otlp.iter_records(path, source, KIND, points, ctx):
+                sample = converter.sample(item)
+                if sample is None:
                     continue
-                for item in parse_metrics_value(value, where):
-                    if isinstance(item, Skipped):
-                        counts.read += item.count
-                        counts.note("skipped_data_points", item.count)
-                        continue
-                    counts.read += 1
-                    ordinal += 1
-                    if isinstance(item, Rejection):
-                        ctx.reject(item)
-                        continue
-                    if otlp.is_unknown_service(item.service):
-                        counts.note("unknown_service")
-                    sample = converter.sample(item)
-                    if sample is None:
-                        continue
-                    key = (item.service, item.metric, item.labels)
-                    s = series.get(key)
-                    if s is None:
-                        s = series[key] = Series(len(series), *key, first_ref=item.ref)
-                    s.ts.append(item.ts_ns)
-                    s.values.append(sample)
-                    sink.append((s.index, ordinal, item.ts_ns, *key, sample))
+                key = (item.service, item.metric, item.labels)
+                s = series.get(key)
+                if s is None:
+                    s = series[key] = Series(len(series), *key, first_ref=item.ref)
+                s.ts.append(item.ts_ns)
+                s.values.append(sample)
+                sink.append((s.index, ordinal, item.ts_ns, *key, sample))
         counts.note("out_of_order_points", converter.out_of_order)
         write_series_signals(ctx, source, raw_file, series.values())

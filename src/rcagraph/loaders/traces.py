@@ -222,26 +222,13 @@ class TracesLoader:
         graph = CallGraph()
         first_ref: dict[tuple[str, str], str] = {}
         document = path.suffix.lower() == ".json"
-        ordinal = 0  # the span's number in a .json document
-        for where, value in otlp.iter_requests(path, source, KIND):
-            if isinstance(value, Rejection):
-                counts.read += 1
-                ctx.reject(value)
-                continue
-            for item in parse_trace_value(value, where):
-                counts.read += 1
-                ordinal += 1
-                if isinstance(item, Rejection):
-                    ctx.reject(item)
-                    continue
-                if otlp.is_unknown_service(item.service):
-                    counts.note("unknown_service")
-                before = len(graph.edges)
-                graph.add(item)
-                if len(graph.edges) != before:
-                    ref = f"span {ordinal}" if document else f"line {where.line or 0}"
-                    for edge in graph.edges:
-                        first_ref.setdefault(edge, ref)
+        for where, ordinal, item in otlp.iter_records(path, source, KIND, parse_trace_value, ctx):
+            before = len(graph.edges)
+            graph.add(item)
+            if len(graph.edges) != before:  # ordinal: the span's number in a .json document
+                ref = f"span {ordinal}" if document else f"line {where.line or 0}"
+                for edge in graph.edges:
+                    first_ref.setdefault(edge, ref)
         graph.finish()
         counts.note("unresolved_parents", graph.unresolved)
         self._write(ctx, source, graph, first_ref)

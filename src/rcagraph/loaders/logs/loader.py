@@ -7,7 +7,7 @@ from typing import Any
 
 from rcagraph.ids import digest, uid
 from rcagraph.loaders import otlp
-from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
+from rcagraph.loaders.base import LOADER_VERSION, LoadContext
 from rcagraph.loaders.epoch_ns import MINUTE_NS, ns_to_dt
 from rcagraph.loaders.logs.episodes import LogTallies, find_bursts, new_templates
 from rcagraph.loaders.logs.parse import KIND, parse_log_value
@@ -36,43 +36,30 @@ class LogsLoader:
 
     def load(self, path: Path, ctx: LoadContext) -> None:
         source = ctx.rel(path)
-        counts = ctx.report.counts(KIND)
+        ctx.report.counts(KIND)  # reported even when the file holds no record
         miner = Miner()
         tallies = LogTallies()
         raw_file = raw_path(ctx.data_dir, ctx.scope, "logs", source)
         sink = ParquetSink(raw_file, LOG_SCHEMA)
         document = path.suffix.lower() == ".json"
-        ordinal = 0
         try:
-            for where, value in otlp.iter_requests(path, source, KIND):
-                if isinstance(value, Rejection):
-                    counts.read += 1
-                    ctx.reject(value)
-                    continue
-                for item in parse_log_value(value, where):
-                    counts.read += 1
-                    ordinal += 1
-                    if isinstance(item, Rejection):
-                        ctx.reject(item)
-                        continue
-                    if otlp.is_unknown_service(item.service):
-                        counts.note("unknown_service")
-                    line = ordinal if document else where.line or 0
-                    cluster = miner.add(item.service, item.body)
-                    tallies.add(item, cluster, line)
-                    sink.append(
-                        (
-                            line,
-                            item.ts_ns,
-                            item.service,
-                            item.level,
-                            item.severity_number,
-                            item.body,
-                            item.trace_id,
-                            item.span_id,
-                            cluster,
-                        )
+            for where, ordinal, item in otlp.iter_records(path, source, KIND, parse_log_value, ctx):
+                line = ordinal if document else where.line or 0
+                cluster = miner.add(item.service, item.body)
+                tallies.add(item, cluster, line)
+                sink.append(
+                    (
+                        line,
+                        item.ts_ns,
+                        item.service,
+                        item.level,
+                        item.severity_number,
+                        item.body,
+                        item.trace_id,
+                        item.span_id,
+                        cluster,
                     )
+                )
         except BaseException:
             sink.abort()
             raise
