@@ -25,7 +25,10 @@ operation, and *in which signal class*. This module computes, once per view:
   the largest excess (1 for a component that leads on both). Each alone misleads on real
   telemetry: the robust z on flat series (above), the fold change along a call chain, where a
   caller's latency percentile starts from a lower baseline than its callee's and so changes
-  "more-fold" for the same added seconds;
+  "more-fold" for the same added seconds. An error-log burst is sized as the fold change of
+  the service's error rate over its baseline rate (the burst's ``baseline_ratio``), so logs
+  sit on the same scale as metrics; a component whose only evidence is logs (no metric beyond
+  its envelope) has the size share alone;
 * **signal match**: whether the component fails in the symptom's own signal class. Errors
   propagate to callers as errors (availability is the same class), latency as latency, and a
   saturated resource shows as latency; a component whose only anomaly is in another class
@@ -92,6 +95,9 @@ class Strength:
         if size <= 0.0 or self.top_size <= 0.0:
             return 0.0
         e = self.excess.get(n, 0.0)
+        if e <= 0.0:
+            # only log evidence (no metric beyond its envelope): the size share stands alone
+            return size / self.top_size
         by_z = math.log1p(e) / math.log1p(self.top) if self.top > 0.0 else 0.0
         return 0.5 * (size / self.top_size + by_z)
 
@@ -150,15 +156,22 @@ def view_strength(
     for s in view.signals:
         if not lo <= s.at <= hi or not is_failure(s):
             continue
+        over = ongoing_from is not None and s.end_at is not None and s.end_at < ongoing_from
+        if over and s.kind != "new_log_template":
+            continue  # over before the incident began: an earlier episode
         if s.kind in ("log_burst", "new_log_template"):
-            # an error-level log burst or new template is a failure of the errors class; its
-            # size (a rate ratio) is not a robust z, so it takes no part in dominance
+            # an error-level log burst or new template is a failure of the errors class; a
+            # burst's size is the fold change of its error rate over the service's baseline rate
+            # (the burst's ``baseline_ratio``), on the same scale as a metric's fold change
             out.classes.setdefault(s.service, set()).add("errors")
+            ratio = s.magnitude
+            if s.kind == "log_burst" and ratio is not None and ratio > 1.0:
+                size = min(math.log(ratio), FOLD_CAP)
+                if size > out.size.get(s.service, 0.0):
+                    out.size[s.service] = size
             continue
         if s.kind != "metric_anomaly":
             continue
-        if ongoing_from is not None and s.end_at is not None and s.end_at < ongoing_from:
-            continue  # over before the incident began: an earlier episode
         cls = signal_class(s)
         e = signal_excess(s)
         if cls == "other" or e <= 0.0:

@@ -170,6 +170,23 @@ def test_dominance_compares_fold_changes_not_robust_z() -> None:
     assert cart > payment
 
 
+def test_an_error_log_burst_is_sized_like_a_metrics_fold_change() -> None:
+    """cart's only evidence is an error-log burst at 160x its baseline rate (an exception fault
+    with no metric change); payment's latency went 2.5-fold. The burst's fold change puts cart
+    first; before, log evidence took no part in dominance and cart scored 0."""
+    burst = dataclasses.replace(sig("cart", -2, kind="log_burst", mag=160.0), severity="ERROR")
+    view = shop_view(
+        signals=[burst, folded("payment", -2, "latency_p99", z=12, baseline=0.2, value=0.5)]
+    )
+    cart, payment, match = strength_of(view)
+    assert cart == pytest.approx(1.0)  # log(160) caps at the hundredfold of FOLD_CAP
+    assert 0.0 < payment < 0.7  # its fold-change share is 0.2, its excess the largest
+    assert match == 1.0  # errors explain a latency symptom
+    # a burst no larger than the baseline rate adds the errors class, not size
+    flat = dataclasses.replace(burst, magnitude=1.0)
+    assert strength_of(shop_view(signals=[flat]))[0] == 0.0
+
+
 def test_fold_change_of_availability_compares_the_unavailable_share() -> None:
     # 99.9 % → 97 %: 0.1 → 3 points unavailable (floored at 1 % of 3)
     down = folded("cart", 0, "availability_percent", z=30, baseline=99.9, value=97.0)

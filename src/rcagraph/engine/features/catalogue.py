@@ -65,7 +65,8 @@ FEATURES: dict[str, str] = {
     "dominance": "how far the component's health anomalies under way at the onset went beyond "
     "normal operation, against the most deviating component of the view: the mean of its "
     "largest fold change over the view's largest and log(1 + its largest z beyond the normal "
-    "envelope) over the view's largest (rcagraph.engine.strength)",
+    "envelope) over the view's largest; an error-log burst is sized by its rate's fold change "
+    "over the baseline rate (rcagraph.engine.strength)",
     "saturation_dominance": "the component's own resources (saturation class: CPU, memory, "
     "threads, queues) went beyond normal operation at the onset: the size of its saturation "
     "anomalies over the view's largest (a saturated resource does not propagate as "
