@@ -43,8 +43,9 @@ import json
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from bench.accuracy_report import (
     BASELINE_NAMES,
@@ -72,8 +73,10 @@ from rcagraph.engine.baselines import (
 )
 from rcagraph.engine.extract import extract_view
 from rcagraph.engine.learned import LearnedRanker
-from rcagraph.engine.scorer import DefaultScorer
+from rcagraph.engine.result import Ranking
+from rcagraph.engine.scorer import DefaultScorer, ScorerConfig
 from rcagraph.engine.service import Evaluated, evaluate
+from rcagraph.engine.view import IncidentView
 from rcagraph.settings import Settings
 from rcagraph.synthetic.incidents import TOPOLOGIES, generate
 
@@ -131,8 +134,47 @@ def synthetic_fault(bundle: Path) -> str:
     return str(gen.get("fault") or data["root_cause"]["kind"])
 
 
+class Ranks(Protocol):
+    """What the benchmark needs of a ranker: to rank one incident."""
+
+    def rank(self, view: IncidentView) -> Ranking: ...
+
+
+class HistoryCalibrated:
+    """The default scorer with its confidence calibrated on the *same* dataset's other
+    incidents, as a deployment calibrates on its own confirmed history (``rcagraph train``
+    on verdicts): the incidents sorted by start, split in two halves, each half ranked by a
+    scorer calibrated on the other (``fit_priors=False``: calibration only, so the ranking
+    order is the untrained scorer's and only the confidence differs)."""
+
+    def __init__(self, cases: Sequence[Case]) -> None:
+        order = sorted(cases, key=lambda c: (c.view.incident.started_at, c.incident_id))
+        half = len(order) // 2
+        folds = (order[:half], order[half:])
+        self._by_incident: dict[str, DefaultScorer] = {}
+        for i, fold in enumerate(folds):
+            other = folds[1 - i]
+            scorer = DefaultScorer(ScorerConfig(fit_priors=False)).fit(
+                [(c.view, c.truth) for c in other]
+            )
+            for c in fold:
+                self._by_incident[c.incident_id] = scorer
+
+    def rank(self, view: IncidentView) -> Ranking:
+        return self._by_incident[view.incident.id].rank(view)
+
+
+def with_own_history(rankers: Mapping[str, Ranks], cases: Sequence[Case]) -> dict[str, Ranks]:
+    """For a real dataset: ``default-calibrated`` calibrated on the dataset's own other half
+    (:class:`HistoryCalibrated`) in place of the one calibrated on the synthetic training set."""
+    out = {k: v for k, v in rankers.items() if k != "default-calibrated"}
+    if len(cases) >= 4:
+        out["default-calibrated"] = HistoryCalibrated(cases)
+    return out
+
+
 def run_rankers(
-    rankers: dict[str, Ranker], cases: Sequence[Case]
+    rankers: Mapping[str, Ranks], cases: Sequence[Case]
 ) -> tuple[dict[str, list[Evaluated]], list[str]]:
     out: dict[str, list[Evaluated]] = {name: [] for name in rankers}
     failures: list[str] = []
@@ -160,6 +202,9 @@ def build_rankers(train: Sequence[Case]) -> tuple[dict[str, Ranker], list[str]]:
         rankers["default"] = DefaultScorer()
         if examples:
             rankers["default-fitted"] = DefaultScorer().fit(examples)
+            rankers["default-calibrated"] = DefaultScorer(ScorerConfig(fit_priors=False)).fit(
+                examples
+            )
     except Exception as exc:
         notes.append(f"default scorer unavailable: {type(exc).__name__}: {exc}")
     try:
@@ -215,7 +260,7 @@ def load_petshop(rca: RcaGraph, split: str = "all") -> tuple[dict[str, list[Case
 
 
 def petshop_section(
-    modes: dict[str, list[Case]], rankers: dict[str, Ranker], split: str = "all"
+    modes: dict[str, list[Case]], rankers: Mapping[str, Ranks], split: str = "all"
 ) -> tuple[list[str], list[str]]:
     """The PetShop tables, per scenario and target metric, for each mode of
     :func:`load_petshop`."""
@@ -238,7 +283,7 @@ def petshop_section(
     ]
     for mode, cases in modes.items():
         paper = mode == "metrics only"
-        results, rfail = run_rankers(rankers, cases)
+        results, rfail = run_rankers(with_own_history(rankers, cases), cases)
         notes += rfail
         groups = {
             n: by_group(items, functools.partial(cell_of, {c.incident_id: c.fault for c in cases}))
@@ -281,10 +326,12 @@ def _nezha_fault(bundle: Path) -> str:
     return str(data.get("fault") or data["root_cause"]["kind"])
 
 
-def nezha_section(cases: Sequence[Case], rankers: dict[str, Ranker]) -> tuple[list[str], list[str]]:
+def nezha_section(
+    cases: Sequence[Case], rankers: Mapping[str, Ranks]
+) -> tuple[list[str], list[str]]:
     """The Nezha Online Boutique table (service level, with the paper's figure) and the same
     per fault type."""
-    results, notes = run_rankers(rankers, cases)
+    results, notes = run_rankers(with_own_history(rankers, cases), cases)
     names = [n for n in (*ENGINE, *BASELINE_NAMES) if results.get(n)]
     reports = {n: evaluate(results[n]) for n in names}
     faults = {c.incident_id: c.fault for c in cases}
@@ -415,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         lodo, lnotes = lodo_rankers(train_cases, real)
         notes += lnotes
 
-        def with_lodo(name: str) -> dict[str, Ranker]:
+        def with_lodo(name: str) -> dict[str, Ranks]:
             return {**rankers, **({"learned-lodo": lodo[name]} if name in lodo else {})}
 
         if petshop_modes:

@@ -17,7 +17,7 @@ from rcagraph.engine.view import IncidentView
 
 SECTION = "## Ranking accuracy"
 
-ENGINE = ("default", "default-fitted", "learned", "learned-lodo")
+ENGINE = ("default", "default-fitted", "default-calibrated", "learned", "learned-lodo")
 SCALE_NOTE = (
     "### Speed on a large graph",
     "",

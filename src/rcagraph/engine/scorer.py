@@ -108,6 +108,11 @@ class ScorerConfig(BaseModel):
     max_candidates: int = Field(default=20, ge=1)
     max_evidence: int = Field(default=5, ge=1)
     skew_s: float = Field(default=120.0, ge=0, description="clock-skew tolerance, seconds")
+    fit_priors: bool = Field(
+        default=True,
+        description="fit learns priors as well as the confidence calibration (False: "
+        "calibration only, the ranking order stays the untrained scorer's)",
+    )
 
     def feature_config(self) -> FeatureConfig:
         return FeatureConfig(skew=timedelta(seconds=self.skew_s))
@@ -151,7 +156,7 @@ class DefaultScorer:
     def fit(self, examples: Sequence[tuple[IncidentView, Truth]]) -> Self:
         fcfg = self.config.feature_config()
         labelled = labelled_candidates(examples, fcfg, None)
-        self.priors = learn_priors(labelled)
+        self.priors = learn_priors(labelled) if self.config.fit_priors else None
         xs: list[float] = []
         ys: list[float] = []
         for _, truth, cands, _ in labelled:

@@ -130,6 +130,24 @@ def test_fit_adds_priors_and_calibration(tmp_path) -> None:  # type: ignore[no-u
     assert [c.confidence for c in a.candidates] == [c.confidence for c in b.candidates]
 
 
+def test_fit_without_priors_calibrates_only() -> None:
+    """``fit_priors=False``: the confidence is calibrated on the examples, the ranking order and
+    scores stay the untrained scorer's (how the benchmark calibrates on a dataset's own
+    history without learning which services fail)."""
+    examples = [(bad_deploy_view(f"I{i}"), Truth("deploy", "cart", "dep-cart")) for i in range(4)]
+    examples += [(service_fault_view(f"S{i}"), Truth("service", "redis", None)) for i in range(4)]
+    scorer = DefaultScorer(ScorerConfig(fit_priors=False)).fit(examples)
+    assert scorer.priors is None and scorer.calibrator is not None
+    fitted, untrained = (
+        scorer.rank(service_fault_view()),
+        DefaultScorer().rank(service_fault_view()),
+    )
+    assert [(c.service, c.change_id, c.score) for c in fitted.candidates] == [
+        (c.service, c.change_id, c.score) for c in untrained.candidates
+    ]
+    assert [c.confidence for c in fitted.candidates] != [c.confidence for c in untrained.candidates]
+
+
 def test_clock_skew_anomaly_just_before_change_counts_as_after() -> None:
     # the deploy's clock runs 60 s late: cart's anomaly appears 1 min "before" the deploy
     view = shop_view(
