@@ -40,6 +40,7 @@ Every value is in [0, 1].
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +55,12 @@ _MATCH: dict[str, dict[str, float]] = {
     "saturation": {"saturation": 1.0, "latency": 1.0},
 }
 _UNKNOWN_MATCH = 0.5  # the symptom's class is unknown ("other", or no symptom)
+#: saturation-class metrics of a component's own compute resources: what a failing dependency
+#: does not drive up in its callers (it fills their thread pools, queues and connection pools,
+#: which are saturation too, but not these)
+COMPUTE_RESOURCE = re.compile(
+    r"cpu|mem|heap|swap|disk|iops|throttl|fd_|open_files|gc_", re.IGNORECASE
+)
 #: sizes cap at a hundredfold change (from nothing to something is "total", not infinite)
 FOLD_CAP = math.log(101.0)
 
@@ -77,10 +84,13 @@ class Strength:
     size: dict[str, float] = field(default_factory=dict)
     #: the size of the component's saturation-class anomalies alone (its own resources)
     saturation_size: dict[str, float] = field(default_factory=dict)
+    #: the size of its compute-resource anomalies alone (:data:`COMPUTE_RESOURCE`)
+    resource_size: dict[str, float] = field(default_factory=dict)
     classes: dict[str, set[str]] = field(default_factory=dict)
     top: float = 0.0
     top_size: float = 0.0
     top_saturation: float = 0.0
+    top_resource: float = 0.0
     symptom_classes: frozenset[str] = frozenset()
 
     def saturation(self, n: str) -> float:
@@ -89,6 +99,15 @@ class Strength:
         if size <= 0.0 or self.top_saturation <= 0.0:
             return 0.0
         return size / self.top_saturation
+
+    def own_resources(self, n: str) -> float:
+        """The component's compute-resource share (CPU, memory, disk, file descriptors): its
+        size over the view's largest. A failing dependency fills a caller's thread pools and
+        queues, not its CPU or memory."""
+        size = self.resource_size.get(n, 0.0)
+        if size <= 0.0 or self.top_resource <= 0.0:
+            return 0.0
+        return size / self.top_resource
 
     def dominance(self, n: str) -> float:
         size = self.size.get(n, 0.0)
@@ -185,7 +204,14 @@ def view_strength(
             out.size[s.service] = size
         if cls == "saturation" and size > out.saturation_size.get(s.service, 0.0):
             out.saturation_size[s.service] = size
+        if (
+            cls == "saturation"
+            and COMPUTE_RESOURCE.search(s.metric or "")
+            and size > out.resource_size.get(s.service, 0.0)
+        ):
+            out.resource_size[s.service] = size
     out.top = max(out.excess.values(), default=0.0)
     out.top_size = max(out.size.values(), default=0.0)
     out.top_saturation = max(out.saturation_size.values(), default=0.0)
+    out.top_resource = max(out.resource_size.values(), default=0.0)
     return out

@@ -235,3 +235,48 @@ def test_a_components_onset_is_its_episode_under_way_at_the_incident() -> None:
     assert ViewGraph(view, FeatureConfig()).strong_onset("cart") == t(-1)
     old = ViewGraph(view, FeatureConfig(ongoing_onsets=False))
     assert old.strong_onset("cart") == t(-15)
+
+
+def _service_features(
+    view: IncidentView, cfg: FeatureConfig | None = None
+) -> dict[str, dict[str, float]]:
+    return {
+        c.service: c.features
+        for c in build_candidates(view, cfg or FeatureConfig())
+        if c.kind == "service" and c.service is not None
+    }
+
+
+def test_own_cpu_beyond_normal_is_not_explained_by_an_earlier_dependency() -> None:
+    """checkout's CPU went 5 % → 95 % (a CPU fault on the caller); payment's latency rose a
+    minute earlier. A slow dependency shows in its callers as latency or errors, not as their
+    CPU, so checkout is not payment's victim. A thread pool filling up is what a slow
+    dependency does to its callers: that stays the victim's sign."""
+    payment = folded("payment", -4, "latency_p99", z=15, baseline=0.1, value=0.3)
+    cpu = folded("checkout", -2, "cpu_usage_percent", z=40, baseline=5.0, value=95.0)
+    f = _service_features(shop_view(signals=[payment, cpu]))["checkout"]
+    assert f["victim"] == 0.0 and f["root_onset"] == 1.0 and f["deepest"] == 1.0
+    off = _service_features(shop_view(signals=[payment, cpu]), FeatureConfig(resource_root=0.0))
+    assert off["checkout"]["victim"] == 1.0 and off["checkout"]["root_onset"] == 0.0
+    threads = folded("checkout", -2, "thread_pool_active", z=40, baseline=5.0, value=95.0)
+    assert _service_features(shop_view(signals=[payment, threads]))["checkout"]["victim"] == 1.0
+
+
+def test_a_components_features_start_from_its_episode_under_way_at_the_onset() -> None:
+    """cart's first anomaly in the lookback is an earlier incident's (a huge one, over 10
+    minutes before the onset); its episode under way now is smaller. Its size and the evidence
+    shown come from the episode under way, not from the earlier one."""
+    cart_then = dataclasses.replace(
+        metric("cart", -15, "latency_p99", z=90, excess=85), end_at=t(-10)
+    )
+    cart_now = metric("cart", -2, "latency_p99", z=6, excess=4)
+    view = shop_view(signals=[cart_then, cart_now])
+    cand = next(c for c in build_candidates(view, FeatureConfig()) if c.service == "cart")
+    assert [e.at for e in cand.evidence if e.kind == "metric_anomaly"] == [t(-2)]
+    assert cand.features["magnitude"] == pytest.approx(math.tanh(0.6))
+    old = next(
+        c
+        for c in build_candidates(view, FeatureConfig(ongoing_onsets=False))
+        if c.service == "cart"
+    )
+    assert t(-15) in [e.at for e in old.evidence]

@@ -42,7 +42,13 @@ def component_features(
     f["path_weight"] = vg.path_weight(n)
     f["coverage"] = vg.coverage(n)
     lo = (after - cfg.skew) if after is not None else vg.onset - cfg.horizon
-    first = vg.first_strong(n, lo)
+    if after is None and cfg.ongoing_onsets:
+        # the component's onset for this incident: its first signal still under way at the
+        # incident's onset (as ViewGraph.onsets and the strength have it); an episode that
+        # began and ended earlier in the lookback is another event, not where this one began
+        first = vg.first_ongoing(n, lo, vg.onset - cfg.skew)
+    else:
+        first = vg.first_strong(n, lo)
     t0 = first.at if first is not None else None
     end = vg.view.window_end + timedelta(seconds=1)
     f["anomalous"] = float(t0 is not None)
@@ -103,6 +109,17 @@ def component_features(
                     0.5 + f["sustained"]
                 ):
                     f.update(alt)
+        if (
+            cfg.resource_root > 0.0
+            and (f["victim"] or not f["deepest"])
+            and vg.strength.own_resources(n) >= cfg.resource_root
+        ):
+            # its own CPU or memory went far beyond normal: a dependency that turned bad
+            # around the same time does not explain that (it would show here as latency or
+            # errors), so the onset order does not make it a victim
+            f["victim"] = 0.0
+            f["root_onset"] = 1.0
+            f["deepest"] = 1.0
         callers = vg.caller_onsets(n, t0)
         follow = [a for a in callers if a >= t0 - cfg.order_tol]
         f["callers_follow"] = len(follow) / len(callers) if callers else 0.5

@@ -45,3 +45,8 @@ class FeatureConfig:
     #: a component's onset is its first signal still under way at the incident's onset
     #: (:class:`rcagraph.engine.features.view_graph.ViewGraph`)
     ongoing_onsets: bool = True
+    #: a component whose own compute resources (CPU, memory, ...) went at least this share as
+    #: far beyond normal as the view's most saturated component's is not a victim of an earlier
+    #: dependency anomaly: a failing dependency does not saturate its callers' CPU or memory
+    #: (0 turns this off; :meth:`rcagraph.engine.strength.Strength.own_resources`)
+    resource_root: float = 0.5
