@@ -144,7 +144,9 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(
         "secret",
         re.compile(
-            r"(?P<key>(?<![A-Za-z0-9])[A-Za-z0-9_.-]*?(?:" + _SECRET_WORDS + r")[A-Za-z0-9_.-]*"
+            r"(?P<key>(?<![A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]*[_.-])?(?:"
+            + _SECRET_WORDS
+            + r")(?:[_.-][A-Za-z0-9_.-]*)?"
             r"[\"']?\s*[:=]\s*[\"']?)" + _NOT_MASK + r"[^\s\"'&,;}\]]+",
             re.IGNORECASE,
         ),

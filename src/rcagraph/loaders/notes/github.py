@@ -55,7 +55,7 @@ def _at(where: Where, pointer: str) -> Where:
 def _item(value: object, where: Where) -> Iterator[Parsed]:
     if not isinstance(value, Mapping):
         yield where.reject(TICKETS, "expected a GitHub issue or comment object", "$", raw_of(value))
-    elif "issue_url" in value and "title" not in value:
+    elif "title" not in value and "number" not in value:  # a comment has neither
         yield from _comment(value, where)
     else:
         yield from _issue(value, where)
@@ -121,8 +121,11 @@ def _issue(obj: Any, where: Where) -> Iterator[Parsed]:
     repo, _ = repo_and_number(obj, "repository_url")
     ref = f"{repo or ''}#{number}"
     body = obj.get("body")
+    raw_labels = obj.get("labels")
     labels = [
-        str(label.get("name")) for label in obj.get("labels") or [] if isinstance(label, Mapping)
+        str(label.get("name"))
+        for label in (raw_labels if isinstance(raw_labels, list) else [])
+        if isinstance(label, Mapping) and label.get("name") is not None
     ]
     text = body if isinstance(body, str) else ""
     if labels:

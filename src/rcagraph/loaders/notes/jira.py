@@ -56,6 +56,8 @@ def _adf(node: Any, out: list[str], depth: int) -> None:
     if depth > _ADF_DEPTH or not isinstance(node, Mapping):
         return
     kind = node.get("type")
+    if not isinstance(kind, str):
+        kind = ""
     raw_attrs = node.get("attrs")
     attrs: Mapping[str, Any] = raw_attrs if isinstance(raw_attrs, Mapping) else {}
     if kind == "text" and isinstance(node.get("text"), str):
