@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import rcagraph.loaders.notes.queries as q
 from rcagraph.errors import BundleError
 from rcagraph.ids import uid
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.incident import incident_uid, read_incident
 from rcagraph.loaders.limits import MAX_ARCHIVE_BYTES, MAX_ARCHIVE_MEMBERS
-from rcagraph.loaders.notes import queries as q
 from rcagraph.loaders.notes.github import parse_github
 from rcagraph.loaders.notes.jira import parse_jira
 from rcagraph.loaders.notes.mentions import ChangeRef, Mentions
