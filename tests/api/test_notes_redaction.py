@@ -90,7 +90,7 @@ def test_no_secret_in_any_answer_and_notes_on_the_timeline(api: Api, tmp_path: P
         )
         assert export.status_code == 200, export.text
         answers.append(export.text)
-    assert "Teams teams 19:ops@thread.tacv2, Ben Okafor" in answers[-1]
+    assert "Teams 19:ops@thread.tacv2, Ben Okafor" in answers[-1]
 
     # an OTLP delivery with secrets in a body and an attribute, and a bad record
     otlp = {

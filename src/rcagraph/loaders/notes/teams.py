@@ -110,7 +110,7 @@ def _note(
         key=f"{SYSTEM}|{channel}|{ident}",
         system=SYSTEM,
         kind="chat",
-        ref=f"teams {channel}",
+        ref=channel,
         at=at,
         text=text,
         pointer=where.pointer or "",
