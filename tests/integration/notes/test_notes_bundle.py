@@ -98,9 +98,7 @@ def test_tickets_and_chat_become_linked_notes_and_no_secret_is_stored(
     kinds = {e["kind"] for e in doc["timeline"]}
     assert {"ticket", "comment", "ticket_update", "chat"} <= kinds
     entry = next(e for e in doc["timeline"] if e["source_ref"] == "/value/0/replies/0")
-    assert (
-        entry["summary"] == "Teams 19:ops@thread.tacv2, Ben Okafor: No, rolling back v1.4.2"
-    )
+    assert entry["summary"] == "Teams 19:ops@thread.tacv2, Ben Okafor: No, rolling back v1.4.2"
     text = json.dumps(doc) + render_markdown(doc)
     assert "Slack #incidents" in text and leaked(text) == []
 
