@@ -86,7 +86,9 @@ class RcaGraph:
         self.graph = Graph(driver, settings.neo4j_database)
         self._owns_driver = owns_driver
         self.load_options = LoadOptions(
-            data_dir=settings.raw_data_dir, batch_size=settings.batch_size
+            data_dir=settings.raw_data_dir,
+            batch_size=settings.batch_size,
+            redactor=settings.redactor(),
         )
         self.forecast_options = ForecastOptions.of(settings)
         #: the HTTP receivers' payloads and bundle archives, loaded by the bundle loaders

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rcagraph.loaders.redact import BUILTIN, Redactor, check_disabled, compile_patterns
+
 
 def _default_home() -> Path:
     return Path.home() / ".cache" / "rcagraph"
@@ -65,6 +67,17 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(
         default=None, description="where raw series/log lines go as Parquet; default HOME/data"
     )
+    redact_disable: list[str] = Field(
+        default_factory=list,
+        description="built-in redaction detectors to switch off (JSON list of names: "
+        + ", ".join(BUILTIN)
+        + ")",
+    )
+    redact_patterns: dict[str, str] = Field(
+        default_factory=dict,
+        description="further redaction patterns, a JSON object of name → regular expression; "
+        "a match is masked as [name]",
+    )
 
     # --- API --------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
@@ -93,6 +106,22 @@ class Settings(BaseSettings):
     @property
     def raw_data_dir(self) -> Path:
         return self.data_dir if self.data_dir is not None else self.home / "data"
+
+    def redactor(self) -> Redactor:
+        """The redactor loads mask free text with (every built-in detector not disabled, and
+        the configured patterns)."""
+        return Redactor.configured(self.redact_disable, self.redact_patterns)
+
+    @field_validator("redact_disable")
+    @classmethod
+    def _known_detectors(cls, value: list[str]) -> list[str]:
+        return list(check_disabled(value))
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: dict[str, str]) -> dict[str, str]:
+        compile_patterns(value)
+        return value
 
     @field_validator("launchdarkly_webhook_secret")
     @classmethod

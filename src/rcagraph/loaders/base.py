@@ -18,8 +18,11 @@ from typing import Any, Protocol
 from rcagraph.__version__ import __version__
 from rcagraph.errors import InputError
 from rcagraph.graph import Graph, WriteStats
+from rcagraph.loaders.redact import DEFAULT_REDACTOR, Redactor
 
 LOADER_VERSION = f"rcagraph/{__version__}"
+#: the prefix of the notes that count masks (``masked:email``, ``masked:ip``, …)
+MASKED_NOTE = "masked:"
 
 
 @dataclass(slots=True)
@@ -115,11 +118,13 @@ class LoadReport:
 
 @dataclass(frozen=True, slots=True)
 class LoadOptions:
-    """How a load writes: where raw series and log lines (Parquet) and load reports go, and
-    how many rows a write batch holds (:class:`rcagraph.settings.Settings` gives both)."""
+    """How a load writes: where raw series and log lines (Parquet) and load reports go, how
+    many rows a write batch holds, and what free text is masked before it is stored
+    (:class:`rcagraph.settings.Settings` gives all three)."""
 
     data_dir: Path
     batch_size: int = 5000
+    redactor: Redactor = DEFAULT_REDACTOR
 
 
 @dataclass(slots=True)
@@ -136,6 +141,21 @@ class LoadContext:
     #: the name of what was sent when the file is an HTTP delivery (``POST /v1/logs
     #: sha256:…``): provenance and messages say it instead of the internal file's name
     delivery: str | None = None
+    #: masks secrets and personal data in free text before it is stored (:meth:`mask`)
+    redactor: Redactor = DEFAULT_REDACTOR
+
+    def mask(self, kind: str, text: str) -> str:
+        """``text`` redacted; the masks made are counted in ``kind``'s notes as
+        ``masked:<detector>``."""
+        if not text:
+            return text
+        made: dict[str, int] = {}
+        out = self.redactor.redact(text, made)
+        if made:
+            counts = self.report.counts(kind)
+            for name, n in made.items():
+                counts.note(f"{MASKED_NOTE}{name}", n)
+        return out
 
     def rel(self, path: Path) -> str:
         """A file's name relative to the bundle (or the delivery's name), as provenance and
@@ -151,6 +171,9 @@ class LoadContext:
         return {"source": source, "source_ref": source_ref, "loader_version": LOADER_VERSION}
 
     def reject(self, rejection: Rejection) -> None:
+        """Keep a rejection for the report and the quarantine, its text redacted."""
+        rejection.raw = self.mask(rejection.kind, rejection.raw)
+        rejection.reason = self.mask(rejection.kind, rejection.reason)
         self.report.rejections.append(rejection)
         self.report.counts(rejection.kind).rejected += 1
 

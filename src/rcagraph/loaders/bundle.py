@@ -114,6 +114,7 @@ def load_context(
         ingested_at=report.started_at,
         report=report,
         batch_size=options.batch_size,
+        redactor=options.redactor,
     )
 
 

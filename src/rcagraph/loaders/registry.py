@@ -30,4 +30,8 @@ def default_loaders() -> list[FileLoader]:
 
     # OTLP metrics before MetricsLoader: metrics/*.otlp.json also matches metrics/*.json
     loaders += [TracesLoader(), OtlpMetricsLoader(), MetricsLoader(), LogsLoader()]
+    # tickets and chat last: their mentions name the components and changes loaded above
+    from rcagraph.loaders.notes import ChatLoader, TicketsLoader
+
+    loaders += [TicketsLoader(), ChatLoader()]
     return loaders

@@ -53,6 +53,18 @@ class SuggestedAction:
         }
 
 
+#: what a ticket or chat note is on the timeline, by its ``kind``
+NOTE_KINDS = ("ticket", "comment", "ticket_update", "chat")
+
+
+def _timeline_kind(e: dict[str, Any]) -> str:
+    """A timeline entry's kind: a note's own (ticket, comment, ticket_update, chat), else
+    the kind of event its labels say."""
+    if "Note" in e["labels"]:
+        return e["kind"] if e.get("kind") in NOTE_KINDS else "note"
+    return _event_kind(e["labels"])
+
+
 def _event_kind(labels: list[str]) -> str:
     for label, kind in (
         ("Change", "change"),
@@ -109,7 +121,7 @@ class DraftBuilder:
             entries.append(
                 {
                     "at": iso(e["at"]),
-                    "kind": _event_kind(e["labels"]),
+                    "kind": _timeline_kind(e),
                     "service": e.get("service") or (e.get("components") or [None])[0],
                     "summary": _describe_event(e),
                     "source": e.get("source"),

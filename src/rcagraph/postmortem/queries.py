@@ -94,8 +94,8 @@ EVENTS_IN_WINDOW = Query(
     "e.name AS name, e.metric AS metric, e.direction AS direction, e.change_id AS change_id, "
     "e.flag_key AS flag_key, e.version AS version, e.status AS status, "
     "e.severity AS severity, e.count AS count, e.baseline AS baseline, e.value AS value, "
-    "COLLECT { MATCH (e)-[:CHANGED|OBSERVED_ON]->(c:Component) RETURN c.name } AS components "
-    "ORDER BY e.at, e.uid LIMIT $limit",
+    "COLLECT { MATCH (e)-[:CHANGED|OBSERVED_ON|MENTIONS]->(c:Component) RETURN c.name } "
+    "AS components ORDER BY e.at, e.uid LIMIT $limit",
 )
 
 UPSTREAM_OF = Query(

@@ -116,11 +116,19 @@ _TOKENS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT api_token_name IF NOT EXISTS FOR (n:ApiToken) REQUIRE n.name IS UNIQUE",
 )
 
+_NOTES: tuple[LiteralString, ...] = (
+    "CREATE CONSTRAINT note_uid IF NOT EXISTS FOR (n:Note) REQUIRE n.uid IS UNIQUE",
+    "CREATE INDEX note_scope IF NOT EXISTS FOR (n:Note) ON (n.scope)",
+    "CREATE INDEX note_at IF NOT EXISTS FOR (n:Note) ON (n.at)",
+    "CREATE INDEX note_parent_uid IF NOT EXISTS FOR (n:Note) ON (n.parent_uid)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base constraints and indexes", _BASE),
     Migration(2, "event time and scoped lookups", _EVENTS),
     Migration(3, "canary verdicts", _CANARY),
     Migration(4, "unique token names", _TOKENS),
+    Migration(5, "tickets and chat notes", _NOTES),
 )
 
 SCHEMA_VERSION: int = MIGRATIONS[-1].version

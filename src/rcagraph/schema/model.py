@@ -221,6 +221,29 @@ NODES: tuple[NodeType, ...] = (
         indexed=("at", "fingerprint"),
     ),
     NodeType(
+        "Note",
+        "A responder's own observation: an incident ticket, a comment on it, a change of its "
+        "fields, or a chat message (GitHub, Jira, Slack, Microsoft Teams); text redacted.",
+        {
+            "kind": "string: ticket, comment, ticket_update, chat",
+            "system": "string: github, jira, slack, teams",
+            "ref": "string: how people name it (acme/shop#12, OPS-7, #incidents)",
+            "at": _T + " (created, or the time of the update)",
+            "updated_at": _T + ": last edited, as the source says",
+            "title": "string: ticket title or summary, message subject",
+            "text": "string: body, comment, field changes or message, as plain text",
+            "summary": "string: one line for the timeline",
+            "author": "string: who wrote it (login or display name)",
+            "url": "string: where it lives in its system",
+            "status": "string: the ticket's status (open, closed, In Progress, …)",
+            "channel": "string: chat channel (Slack channel name, Teams channel or chat id)",
+            "parent_uid": "string: uid of the ticket of a comment or update, or of a "
+            "thread's first message",
+        },
+        sublabels=("Event",),
+        indexed=("at", "parent_uid"),
+    ),
+    NodeType(
         "Incident",
         "An incident: what responders declared (incident.json) and what CDEvents incident "
         "events reported, with its symptoms.",
@@ -445,6 +468,16 @@ RELS: tuple[RelType, ...] = (
         ("Component",),
         "Where it was seen.",
     ),
+    RelType(
+        "MENTIONS",
+        ("Note",),
+        ("Component", "Change"),
+        "A ticket or message names the component or change (docs/formats.md: the rules).",
+    ),
+    RelType(
+        "ABOUT", ("Note",), ("Incident",), "The incident a bundle's tickets and chat are about."
+    ),
+    RelType("REPLIES_TO", ("Note",), ("Note",), "A comment to its ticket, a reply to its thread."),
     RelType("OF_TEMPLATE", ("LogEvent",), ("LogTemplate",), "The template of a log event."),
     RelType("TEMPLATE_OF", ("LogTemplate",), ("Component",), "The component that logs it."),
     RelType(

@@ -45,6 +45,7 @@ class LogsLoader:
         try:
             for where, ordinal, item in otlp.iter_records(path, source, KIND, parse_log_value, ctx):
                 line = ordinal if document else where.line or 0
+                item.body = ctx.mask(KIND, item.body)  # before mining, samples and Parquet
                 cluster = miner.add(item.service, item.body)
                 tallies.add(item, cluster, line)
                 sink.append(
