@@ -17,11 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from rcagraph.api import create_app as create_api
 from rcagraph.core import RcaGraph
 from rcagraph.settings import Settings
-from rcagraph.workspace import auth, incidents
+from rcagraph.workspace import auth, incident, incidents
 from rcagraph.workspace.pages import PREFIX, WorkspaceState
 
 #: every page router of the workspace, in the order they are added
-PAGE_ROUTERS: tuple[APIRouter, ...] = (auth.router, incidents.router)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (auth.router, incidents.router, incident.router)
 #: where the stylesheet, the script and the icons are served from
 STATIC = f"{PREFIX}/static"
 

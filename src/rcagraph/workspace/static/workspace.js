@@ -13,4 +13,15 @@ document.addEventListener("DOMContentLoaded", function () {
     figure.addEventListener("mouseover", show);
     figure.addEventListener("focusin", show);
   });
+  // sections that come after the page (the incident's impact): fetched into place
+  document.querySelectorAll("[data-fragment]").forEach(function (section) {
+    fetch(section.getAttribute("data-fragment"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        section.replaceChildren.apply(section, Array.from(doc.body.childNodes));
+        section.setAttribute("aria-busy", "false");
+      })
+      .catch(function () { section.setAttribute("aria-busy", "false"); });
+  });
 });
