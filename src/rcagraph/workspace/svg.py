@@ -212,13 +212,13 @@ def timeline_svg(t: IncidentTimeline) -> Markup:
         row = next((r for r, edge in enumerate(right_edge) if edge < x), len(right_edge))
         if row >= LABEL_ROWS:
             continue  # the mark keeps its hover text; its label would cover another
-        label = e.label[:LABEL_CHARS]
+        text = e.label[:LABEL_CHARS]
         if row == len(right_edge):
             right_edge.append(0.0)
-        right_edge[row] = x + 6.2 * len(label)
+        right_edge[row] = x + 6.2 * len(text)
         parts.append(
             f'<text class="mark-label" x="{_f(x)}" y="{14 + 12 * row}" '
-            f'aria-hidden="true">{escape(label)}</text>'
+            f'aria-hidden="true">{escape(text)}</text>'
         )
     last = TOP + len(metrics) * PANEL_H - 22
     for tick in _ticks(t.start, t.end):
