@@ -25,3 +25,12 @@ document.addEventListener("DOMContentLoaded", function () {
       .catch(function () { section.setAttribute("aria-busy", "false"); });
   });
 });
+// a link to a row inside a closed <details> (evidence → its record): open it first
+function openTarget() {
+  var id = decodeURIComponent(window.location.hash.slice(1));
+  var target = id && document.getElementById(id);
+  var details = target && target.closest("details");
+  if (details) { details.open = true; target.scrollIntoView(); }
+}
+window.addEventListener("hashchange", openTarget);
+document.addEventListener("DOMContentLoaded", openTarget);
