@@ -96,11 +96,14 @@ class IncidentTimeline:
 
 
 def window_of(incident: Incident) -> tuple[datetime, datetime]:
-    """The chart's window: ``BEFORE`` the start to ``AFTER`` the resolution (or the
-    detection, or ``OPEN_SPAN`` past the start, whichever is latest)."""
+    """The chart's window: ``BEFORE`` the start to ``AFTER`` the resolution; for an incident
+    not resolved, ``AFTER`` the detection or ``OPEN_SPAN`` past the start, whichever is later."""
     started = incident.started_at or incident.detected_at
     assert started is not None  # an incident is declared with started_at
-    latest = max(t for t in (incident.resolved_at, incident.detected_at, started + OPEN_SPAN) if t)
+    if incident.resolved_at is not None and incident.resolved_at >= started:
+        latest = incident.resolved_at
+    else:
+        latest = max(t for t in (incident.detected_at, started + OPEN_SPAN) if t)
     return started - BEFORE, latest + AFTER
 
 
