@@ -6,17 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from rcagraph.core import RcaGraph
 from rcagraph.postmortem.common import SYSTEM, Role
+from rcagraph.postmortem.incidents import SymptomIn
 from rcagraph.postmortem.tokens import TokenStore
 from rcagraph.workspace import create_app
 from rcagraph.workspace.sessions import SESSION_COOKIE
-from tests.api.seed import seed_topology_and_events
+from tests.api.seed import INCIDENT, T0, seed_hypotheses, seed_topology_and_events
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -201,3 +202,74 @@ def test_open_redirects_are_refused(ui: Ui) -> None:
     with ui.client() as c:
         form = c.get("/ui/sign-in?next=//evil.example/x")
         assert 'value="/ui/incidents"' in form.text
+
+
+def _declare_seeded(rca: RcaGraph) -> dict[str, str]:
+    seed_topology_and_events(rca.graph)
+    rca.workflow.incidents.declare(
+        SYSTEM,
+        id=str(INCIDENT["id"]),
+        title=str(INCIDENT["title"]),
+        severity=str(INCIDENT["severity"]),
+        started_at=T0,
+        detected_at=T0 + timedelta(minutes=9),
+        system="boutique",
+        symptoms=[SymptomIn("frontend", "latency")],
+    )
+    return seed_hypotheses(rca.graph)
+
+
+def test_the_incident_page_draws_the_timeline_and_subgraph(ui: Ui) -> None:
+    _declare_seeded(ui.rca)
+    with ui.client() as c:
+        ui.sign_in(c, "viewer")
+        page = c.get("/ui/incidents/INC-1?scope=default")
+        assert page.status_code == 200, page.text
+        html = page.text
+        assert '<svg class="chart"' in html and '<svg class="graph"' in html
+        assert "deployments.jsonl, line 1" in html  # the deploy's mark carries its source
+        assert re.search(r'class="node[^"]*blamed[^"]*"[^>]*data-name="cartservice"', html)
+        assert "blamed path frontend → checkoutservice → cartservice" in html
+        assert "Confirm hypothesis 1" not in html  # a viewer judges nothing
+        impact = c.get("/ui/incidents/INC-1/impact?scope=default&fragment=1")
+        assert impact.status_code == 200 and "Affected services" in impact.text
+        assert "<html" not in impact.text  # a fragment
+        assert c.get("/ui/incidents/INC-404").status_code == 404
+
+
+def test_verdicts_and_ranking_from_the_page_follow_the_owning_teams(ui: Ui) -> None:
+    ids = _declare_seeded(ui.rca)
+    ui.tokens["outsider"] = TokenStore(ui.rca.graph).create(
+        "otto", Role.responder, team="search", scopes=["*"]
+    )
+    with ui.client() as c:
+        csrf = ui.sign_in(c, "outsider")
+        form = {"csrf": csrf, "hypothesis": ids["h1"], "incident": "INC-1", "verdict": "confirmed"}
+        refused = c.post("/ui/hypotheses/verdict", data=form)
+        assert refused.status_code == 403 and "belongs to the teams" in refused.text
+    with ui.client() as c:
+        csrf = ui.sign_in(c, "responder")
+        form = {"csrf": csrf, "hypothesis": ids["h1"], "incident": "INC-1", "verdict": "confirmed"}
+        done = c.post("/ui/hypotheses/verdict", data=form, follow_redirects=False)
+        assert done.status_code == 303
+        assert done.headers["location"] == "/ui/incidents/INC-1?scope=default#hypotheses"
+        bad = c.post("/ui/hypotheses/verdict", data={**form, "verdict": "maybe"})
+        assert bad.status_code == 422
+    stored = {h.uid: h for h in ui.rca.workflow.hypotheses.for_incident("INC-1")}
+    assert (stored[ids["h1"]].verdict, stored[ids["h1"]].verdict_by) == ("confirmed", "rui")
+
+
+def test_the_timeline_route_answers_what_the_page_draws(ui: Ui) -> None:
+    _declare_seeded(ui.rca)
+    with TestClient(create_app(ui.rca), raise_server_exceptions=False) as c:
+        h = {"Authorization": f"Bearer {ui.tokens['viewer']}"}
+        r = c.get("/api/v1/incidents/INC-1/timeline", headers=h)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        deploy = [e for e in body["events"] if e["kind"] == "change"]
+        assert [(e["subkind"], e["source"], e["source_ref"]) for e in deploy] == [
+            ("deploy", "deployments.jsonl", "line 1")
+        ]
+        assert body["subgraph"]["path"] == ["frontend", "checkoutservice", "cartservice"]
+        assert body["start"] == "2026-03-01T11:30:00Z"
+        assert c.get("/api/v1/incidents/INC-1/timeline").status_code == 401
