@@ -268,13 +268,16 @@ def read_metric_series(
     """Every stored metric series of ``services`` in ``scope`` (every metrics file the loaders
     and receivers wrote, ``<data_dir>/<scope>/metrics/*.parquet``) with its points in
     [``start``, ``end``], thinned to at most ``max_points`` by an even stride; sorted by
-    service, metric, labels. A scope without stored series has none."""
+    service, metric, labels. A series (service, metric, labels) kept in several files (a file
+    left by an older naming of the store, a receiver's and a bundle's copy) is read from the
+    newest file only. A scope without stored series has none."""
     folder = data_dir / safe_name(scope) / "metrics"
     if not services or not folder.is_dir():
         return []
     wanted = sorted(set(services))
-    out: list[MetricSeries] = []
-    for path in sorted(folder.glob("*.parquet")):
+    out: dict[tuple[str, str, str], MetricSeries] = {}
+    newest_first = sorted(folder.glob("*.parquet"), key=lambda p: (-p.stat().st_mtime, p.name))
+    for path in newest_first:
         table = pq.read_table(
             path,
             columns=["series", "line", "ts", "service", "metric", "labels", "value"],
@@ -307,15 +310,16 @@ def read_metric_series(
             if not kept:
                 continue
             series, _, _, service, metric, labels, _ = chunk[0]
-            out.append(
-                MetricSeries(
-                    service=str(service),
-                    metric=str(metric),
-                    labels=str(labels or ""),
-                    ref=make_ref(data_dir, path, series=int(series)),
-                    times=tuple(r[2] for r in kept),
-                    values=tuple(float(r[6]) for r in kept),
-                    lines=(int(chunk[0][1] or 0), int(chunk[-1][1] or 0)),
-                )
+            key = (str(service), str(metric), str(labels or ""))
+            if key in out:
+                continue
+            out[key] = MetricSeries(
+                service=str(service),
+                metric=str(metric),
+                labels=str(labels or ""),
+                ref=make_ref(data_dir, path, series=int(series)),
+                times=tuple(r[2] for r in kept),
+                values=tuple(float(r[6]) for r in kept),
+                lines=(int(chunk[0][1] or 0), int(chunk[-1][1] or 0)),
             )
-    return sorted(out, key=lambda s: (s.service, s.metric, s.labels, s.ref))
+    return [out[key] for key in sorted(out)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -232,3 +233,29 @@ def test_stored_series_are_read_per_service_within_the_window(tmp_path: Path) ->
     assert len(thin[0].values) <= 3
     assert read_metric_series(tmp_path, "other", {"cart"}, T0, T0) == []
     assert pa.types.is_timestamp(METRIC_SCHEMA.field("ts").type)
+
+
+def test_a_series_kept_in_two_files_is_read_from_the_newest(tmp_path: Path) -> None:
+    ns = [int((T0 + timedelta(minutes=m)).timestamp() * 1e9) for m in range(3)]
+    paths = []
+    for n, source in enumerate(("metrics_old.csv", "metrics/new.csv")):
+        path = raw_path(tmp_path, "default", "metrics", source)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_table(
+            path,
+            {
+                "series": [0] * 3,
+                "line": [2, 3, 4],
+                "ts": ns,
+                "service": ["cart"] * 3,
+                "metric": ["latency_ms"] * 3,
+                "labels": [""] * 3,
+                "value": [float(n)] * 3,
+            },
+            METRIC_SCHEMA,
+        )
+        paths.append(path)
+    os.utime(paths[0], (1_000_000, 1_000_000))  # the old naming's file, left behind
+    found = read_metric_series(tmp_path, "default", {"cart"}, T0, T0 + timedelta(minutes=5))
+    assert len(found) == 1 and found[0].values == (1.0, 1.0, 1.0)
+    assert found[0].ref.startswith(paths[1].relative_to(tmp_path).as_posix())
