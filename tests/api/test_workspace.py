@@ -273,3 +273,12 @@ def test_the_timeline_route_answers_what_the_page_draws(ui: Ui) -> None:
         assert body["subgraph"]["path"] == ["frontend", "checkoutservice", "cartservice"]
         assert body["start"] == "2026-03-01T11:30:00Z"
         assert c.get("/api/v1/incidents/INC-1/timeline").status_code == 401
+
+
+def test_cookies_are_secure_off_loopback(ui: Ui) -> None:
+    with TestClient(create_app(ui.rca), base_url="http://rcagraph.example") as c:
+        form = c.get("/ui/sign-in")
+        assert "secure" in form.headers["set-cookie"].lower()
+    never = ui.rca.settings.model_copy(update={"ui_cookie_secure": "never"})
+    with TestClient(create_app(RcaGraph(ui.rca.driver, never)), base_url="http://x.example") as c:
+        assert "secure" not in c.get("/ui/sign-in").headers["set-cookie"].lower()
