@@ -4,6 +4,8 @@
 * ``tests/integration`` and ``tests/api``: a real Neo4j 5.26 — one server for the whole session
   (the managed server named ``pytest``, or the Neo4j that ``RCAGRAPH_TEST_NEO4J_URI`` names),
   and every test starts from an empty graph (schema kept).
+* ``tests/browser``: the web workspace in Debian's Chromium (driven by Playwright) against a
+  real ``rcagraph`` server on that Neo4j, with the demo bundle loaded once for the tier.
 
 Where the server cannot start, those tests are skipped with the reason, except in CI
 (``CI=true``), where that is a failure.
@@ -37,8 +39,10 @@ _WIPE = Query(
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         parts = Path(str(item.fspath)).parts
-        if "integration" in parts or "api" in parts:
+        if "integration" in parts or "api" in parts or "browser" in parts:
             item.add_marker(pytest.mark.neo4j)
+        if "browser" in parts:
+            item.add_marker(pytest.mark.browser)
 
 
 def _unavailable(reason: str) -> None:

@@ -37,6 +37,7 @@ from rcagraph.ids import uid
 from rcagraph.loaders.base import LoadOptions, LoadReport
 from rcagraph.loaders.bundle import delete_scope, load_bundle
 from rcagraph.loaders.receivers import Receivers
+from rcagraph.postmortem.common import Actor
 from rcagraph.postmortem.policy import SeverityPolicy
 from rcagraph.postmortem.workflow import Workflow
 from rcagraph.schema.migrations import Migration, apply_migrations, schema_version
@@ -49,6 +50,7 @@ from rcagraph.scoped_bundles import (
     rank_bundle,
 )
 from rcagraph.settings import Settings
+from rcagraph.timeline import IncidentTimeline, incident_timeline
 
 _COUNT_LABELS = Query(
     "core.count_labels",
@@ -191,6 +193,17 @@ class RcaGraph:
         """The written hypotheses of an incident: the newest run's (every run's with
         ``all_runs``), by rank."""
         return read_hypotheses(self.graph, uid(scope, "Incident", incident_id), all_runs=all_runs)
+
+    def incident_timeline(
+        self, incident_id: str, scope: str | None = None, actor: Actor | None = None
+    ) -> IncidentTimeline:
+        """The incident's timeline (the symptom and top candidates' stored metric series over
+        its window, changes, alerts, anomalies and log episodes with their provenance) and its
+        dependency subgraph with the blamed path; the incident is resolved in the scopes
+        ``actor`` sees (see :mod:`rcagraph.timeline`)."""
+        incident = self.workflow.incidents.get(incident_id, scope, actor)
+        hypotheses = self.workflow.hypotheses.for_incident_uid(incident.uid)
+        return incident_timeline(self.graph, self.settings.raw_data_dir, incident, hypotheses)
 
     def evaluate(self, bundles: Sequence[Path], ranker: Ranker | None = None) -> EvalReport:
         """Load each labelled bundle into its own scope, rank it and score the rankings."""

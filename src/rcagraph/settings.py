@@ -7,6 +7,7 @@ nothing in the library reads the environment on its own.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -89,6 +90,15 @@ class Settings(BaseSettings):
     )
     bootstrap_admin_token: SecretStr | None = Field(
         default=None, description="an admin token created at API start when none exists"
+    )
+    # --- the web workspace (/ui) ---------------------------------------------------------
+    ui_cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="the Secure attribute of the workspace's cookies: auto = set unless the "
+        "page was asked for over plain HTTP on a loopback address",
+    )
+    ui_session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="a workspace session's lifetime"
     )
 
     @property

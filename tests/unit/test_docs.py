@@ -2,7 +2,8 @@
 datasette's ``test_docs.py`` walks its own registries; no server).
 
 Each registry has its page: engine features in ``docs/ranking.md``, settings (as ``RCAGRAPH_*``
-variables) in ``docs/settings.md``, API routes in the endpoint table of ``docs/api.md``, CLI
+variables) in ``docs/settings.md``, API routes in the endpoint table of ``docs/api.md``, the web
+workspace's pages (``/ui``) in the page table of ``docs/workspace.md``, CLI
 commands in ``docs/cli.md``, loaders (kind and file patterns) in the per-file table of
 ``docs/formats.md``.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 import neo4j
 import typer
+from fastapi.routing import APIRoute
 
 from rcagraph.api.app import create_app
 from rcagraph.cli.main import app as cli_app
@@ -23,6 +25,7 @@ from rcagraph.core import RcaGraph
 from rcagraph.engine.features import FEATURE_NAMES
 from rcagraph.loaders.registry import default_loaders
 from rcagraph.settings import Settings
+from rcagraph.workspace import PAGE_ROUTERS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -137,6 +140,43 @@ def test_every_api_route_is_in_the_endpoint_table() -> None:
 def test_the_endpoint_table_names_only_real_routes() -> None:
     unknown = sorted(_documented_routes() - _app_routes())
     assert unknown == [], f"docs/api.md documents routes the app lacks: {unknown}"
+
+
+# --- workspace pages ------------------------------------------------------------------------
+
+
+def _documented_routes_of(page: str) -> set[tuple[str, str]]:
+    routes: set[tuple[str, str]] = set()
+    for methods, paths in _ENDPOINT_ROW.findall(_page(page)):
+        for written in paths.split(", "):
+            path = written.split("?", 1)[0]
+            routes.update(_route(method, path) for method in methods.split("/"))
+    return routes
+
+
+def _workspace_routes() -> set[tuple[str, str]]:
+    """Every (method, path) of the workspace's page routers (``PAGE_ROUTERS``, what
+    ``install`` adds to the app; the pages are not in the OpenAPI schema)."""
+    return {
+        _route(method, route.path)
+        for router in PAGE_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+        if method in HTTP_METHODS
+    }
+
+
+def test_every_workspace_page_is_in_the_page_table() -> None:
+    routes = _workspace_routes()
+    assert ("GET", "/ui/incidents/{}") in routes  # really read
+    missing = sorted(routes - _documented_routes_of("workspace.md"))
+    assert missing == [], f"workspace routes without a row in docs/workspace.md: {missing}"
+
+
+def test_the_page_table_names_only_real_workspace_routes() -> None:
+    unknown = sorted(_documented_routes_of("workspace.md") - _workspace_routes())
+    assert unknown == [], f"docs/workspace.md documents pages the workspace lacks: {unknown}"
 
 
 # --- CLI commands ---------------------------------------------------------------------------

@@ -98,6 +98,63 @@ class HypothesisOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
+class SeriesOut(BaseModel):
+    service: str
+    metric: str
+    labels: str
+    ref: str = Field(description="the raw store reference of the series (file#series=N)")
+    lines: list[int] = Field(description="source lines of the first and last point")
+    points: list[tuple[Timestamp, float]]
+
+
+class TimelineEventOut(BaseModel):
+    uid: str
+    kind: str = Field(description="change, alert, metric_anomaly, log_burst, new_log_template")
+    subkind: str = Field(description="a change's kind; a signal's metric")
+    service: str
+    at: Timestamp
+    end: Timestamp | None = Field(description="an alert's end (the window's end if firing)")
+    label: str
+    source: str | None
+    source_ref: str | None
+
+
+class SubgraphNodeOut(BaseModel):
+    name: str
+    kind: str | None
+    owner: str | None
+    layer: int = Field(description="hops from the symptoms along dependencies; callers < 0")
+    symptom: bool
+    anomalous: bool
+    blamed: bool
+    on_path: bool
+
+
+class SubgraphEdgeOut(BaseModel):
+    src: str
+    dst: str
+    type: str
+    on_path: bool
+
+
+class SubgraphOut(BaseModel):
+    nodes: list[SubgraphNodeOut]
+    edges: list[SubgraphEdgeOut]
+    path: list[str] = Field(description="the blamed path: symptom → … → candidate")
+
+
+class TimelineOut(BaseModel):
+    """An incident's timeline (series, events) and dependency subgraph."""
+
+    incident: str
+    scope: str
+    start: Timestamp
+    end: Timestamp
+    series: list[SeriesOut]
+    events: list[TimelineEventOut]
+    subgraph: SubgraphOut
+
+
 class PostMortemDocument(BaseModel):
     """A post-mortem document (a generated draft; an edited one may replace any part)."""
 

@@ -1,4 +1,4 @@
-"""``rcagraph serve``: the HTTP API under uvicorn."""
+"""``rcagraph serve``: the HTTP API and the web workspace (``/ui``) under uvicorn."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ def serve(
     port: int | None = typer.Option(None, help="port (default RCAGRAPH_API_PORT)"),
     workers_threads: int = typer.Option(40, "--threads", min=1, help="worker threads for handlers"),
 ) -> None:
-    """Serve the API (ingest receivers, incidents, post-mortems, KPIs, audit)."""
+    """Serve the API (ingest receivers, incidents, post-mortems, KPIs, audit) and the web
+    workspace under /ui."""
     import uvicorn
 
-    from rcagraph.api import create_app
     from rcagraph.core import RcaGraph
+    from rcagraph.workspace import create_app
 
     s = settings()
     with cli_errors(), RcaGraph.open(s) as rca:

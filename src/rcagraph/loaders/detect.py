@@ -97,8 +97,9 @@ def noise_scale(values: FloatArray) -> float:
     """Noise level robust to level shifts: 1.4826·MAD of first differences / √2."""
     if values.size < 3:
         return 0.0
-    diffs = np.diff(values)
-    mad = float(np.median(np.abs(diffs - np.median(diffs))))
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308: inf differences
+        diffs = np.diff(values)
+        mad = float(np.median(np.abs(diffs - np.median(diffs))))
     return _MAD_TO_SIGMA * mad / math.sqrt(2.0)
 
 
@@ -194,7 +195,8 @@ def _z(value: float, median: float, scale: float) -> float:
 def _breakpoints(x: FloatArray, scale: float, config: DetectConfig) -> list[int]:
     """Segment ends (exclusive) of ``x``, the last one being ``len(x)``."""
     n = x.size
-    standardised = ((x - float(np.median(x))) / scale).reshape(-1, 1)
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give inf: extreme
+        standardised = ((x - float(np.median(x))) / scale).reshape(-1, 1)
     jump = max(1, math.ceil(n / config.max_points))
     algo = rpt.Binseg(model="l2", min_size=config.min_segment, jump=jump)
     try:

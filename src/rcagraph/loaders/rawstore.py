@@ -28,8 +28,11 @@ For example ``bundle_INC-1~7a6e5089/logs/logs_app.jsonl~b24426ae.parquet#service
 from __future__ import annotations
 
 import hashlib
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -236,3 +239,87 @@ EDGE_SERIES_SCHEMA = pa.schema(
         ("p95_ms", pa.float64()),
     ]
 )
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSeries:
+    """One series of a metrics Parquet file, cut to a time window: its identity, where it is
+    kept (``ref``, a reference :func:`read_ref` resolves) and its points, oldest first."""
+
+    service: str
+    metric: str
+    labels: str
+    ref: str
+    times: tuple[datetime, ...]
+    values: tuple[float, ...]
+    #: the source lines of the first and last point (CSV line; the document for JSON)
+    lines: tuple[int, int]
+
+
+def read_metric_series(
+    data_dir: Path,
+    scope: str,
+    services: Collection[str],
+    start: datetime,
+    end: datetime,
+    *,
+    max_points: int = 1000,
+) -> list[MetricSeries]:
+    """Every stored metric series of ``services`` in ``scope`` (every metrics file the loaders
+    and receivers wrote, ``<data_dir>/<scope>/metrics/*.parquet``) with its points in
+    [``start``, ``end``], thinned to at most ``max_points`` by an even stride; sorted by
+    service, metric, labels. A series (service, metric, labels) kept in several files (a file
+    left by an older naming of the store, a receiver's and a bundle's copy) is read from the
+    newest file only. A scope without stored series has none."""
+    folder = data_dir / safe_name(scope) / "metrics"
+    if not services or not folder.is_dir():
+        return []
+    wanted = sorted(set(services))
+    out: dict[tuple[str, str, str], MetricSeries] = {}
+    newest_first = sorted(folder.glob("*.parquet"), key=lambda p: (-p.stat().st_mtime, p.name))
+    for path in newest_first:
+        table = pq.read_table(
+            path,
+            columns=["series", "line", "ts", "service", "metric", "labels", "value"],
+            filters=[("service", "in", wanted), ("ts", ">=", start), ("ts", "<=", end)],
+        )
+        if table.num_rows == 0:
+            continue
+        table = table.sort_by([("series", "ascending"), ("ts", "ascending")])
+        columns = table.to_pydict()
+        rows = list(
+            zip(
+                columns["series"],
+                columns["line"],
+                columns["ts"],
+                columns["service"],
+                columns["metric"],
+                columns["labels"],
+                columns["value"],
+                strict=True,
+            )
+        )
+        start_row = 0
+        for i in range(1, len(rows) + 1):
+            if i < len(rows) and rows[i][0] == rows[start_row][0]:
+                continue
+            chunk = rows[start_row:i]
+            start_row = i
+            stride = max(1, -(-len(chunk) // max_points))
+            kept = [r for r in chunk[::stride] if r[6] is not None and math.isfinite(r[6])]
+            if not kept:
+                continue
+            series, _, _, service, metric, labels, _ = chunk[0]
+            key = (str(service), str(metric), str(labels or ""))
+            if key in out:
+                continue
+            out[key] = MetricSeries(
+                service=str(service),
+                metric=str(metric),
+                labels=str(labels or ""),
+                ref=make_ref(data_dir, path, series=int(series)),
+                times=tuple(r[2] for r in kept),
+                values=tuple(float(r[6]) for r in kept),
+                lines=(int(chunk[0][1] or 0), int(chunk[-1][1] or 0)),
+            )
+    return [out[key] for key in sorted(out)]

@@ -138,7 +138,12 @@ class TokenStore:
     def authenticate(self, token: str | None) -> Actor:
         if not token:
             raise AuthenticationError("no bearer token given")
-        row = self.graph.read_one(q.TOKEN_BY_HASH, token_hash=hash_token(token))
+        return self.authenticate_hash(hash_token(token))
+
+    def authenticate_hash(self, token_hash: str) -> Actor:
+        """The actor of the token whose :func:`hash_token` is ``token_hash`` (what a web
+        session keeps instead of the secret), looked up now: a revoked token is refused."""
+        row = self.graph.read_one(q.TOKEN_BY_HASH, token_hash=token_hash)
         if row is None:
             raise AuthenticationError("unknown token")
         if row.get("revoked_at") is not None:

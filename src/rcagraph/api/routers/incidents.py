@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from rcagraph.api.answers import HypothesisOut, IncidentOut, PostMortemDocument
-from rcagraph.api.deps import Responder, Viewer, WorkflowDep
+from rcagraph.api.answers import HypothesisOut, IncidentOut, PostMortemDocument, TimelineOut
+from rcagraph.api.deps import RcaDep, Responder, Viewer, WorkflowDep
 from rcagraph.api.models import (
     ERRORS,
     IncidentDeclare,
@@ -24,6 +24,7 @@ from rcagraph.postmortem.common import jsonable, jsonable_dict
 from rcagraph.postmortem.hypotheses import hypothesis_json
 from rcagraph.postmortem.incidents import SymptomIn
 from rcagraph.postmortem.render import render_markdown
+from rcagraph.timeline import timeline_json
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"], responses=ERRORS)
 
@@ -100,6 +101,16 @@ def incident_hypotheses(
     incident_id: Name, wf: WorkflowDep, actor: Viewer, scope: Scope | None = None
 ) -> list[dict[str, Any]]:
     return [hypothesis_json(h) for h in wf.hypotheses.for_incident(incident_id, scope, actor)]
+
+
+@router.get("/incidents/{incident_id}/timeline", response_model=TimelineOut)
+def incident_timeline(
+    incident_id: Name, rca: RcaDep, actor: Viewer, scope: Scope | None = None
+) -> dict[str, Any]:
+    """The symptoms' and top candidates' stored metric series over the incident's window,
+    its changes, alerts, anomalies and log episodes (with source and line), and the dependency
+    subgraph around the symptoms with the blamed path (what the workspace draws)."""
+    return jsonable_dict(timeline_json(rca.incident_timeline(incident_id, scope, actor)))
 
 
 @router.post("/incidents/{incident_id}/rank", response_model=list[HypothesisOut])
