@@ -75,19 +75,44 @@ class _Parsed:
     signals: list[tuple[EventSignal, Where, str]] = field(default_factory=list)
 
 
-def pod_index(paths: Iterable[Path]) -> dict[tuple[str, str], list[str]]:
-    """(namespace, pod name) → the pod's component candidates, from every pod of ``paths``
-    (unreadable files and objects are left to their own load to reject)."""
-    out: dict[tuple[str, str], list[str]] = {}
-    for path in paths:
-        for _, obj in read_objects(path, path.name, KIND):
-            if object_kind(obj) != "Pod":
-                continue
+@dataclass(slots=True)
+class Siblings:
+    """What the other ``k8s/`` files of a bundle say that one file's load needs: each pod's
+    component candidates (events name pods without their labels), the ScalingReplicaSet steps
+    (attached when this file's listing writes their rollout) and the rollouts they list (a
+    step of one of those waits for that file rather than being skipped)."""
+
+    pods: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    steps: list[tuple[RolloutStep, Where]] = field(default_factory=list)
+    rollout_ids: set[str] = field(default_factory=set)
+
+
+def read_siblings(path: Path, ctx: LoadContext) -> Siblings:
+    """The :class:`Siblings` of ``path`` from every ``k8s/`` file of the bundle (its own pods
+    included; unreadable files and objects are left to their own load to reject)."""
+    out = Siblings()
+    files = sorted(p for p in (ctx.bundle_dir / "k8s").glob("*.json*") if p.is_file())
+    for other in files or [path]:
+        for where, obj in read_objects(other, ctx.rel(other), KIND):
+            kind = object_kind(obj)
             try:
-                pod = parse_pod(obj)
-            except RecordError:
+                if kind == "Pod":
+                    pod = parse_pod(obj)
+                    out.pods[(pod.metadata.namespace or "", pod.metadata.name)] = pod_candidates(
+                        pod
+                    )
+                elif other == path:
+                    continue
+                elif kind == "Event" and isinstance(obj, Mapping):
+                    if obj.get("reason") == "ScalingReplicaSet":
+                        step = parse_event(obj)
+                        if isinstance(step, RolloutStep):
+                            out.steps.append((step, where))
+                elif kind == "ReplicaSet":
+                    meta = parse_workload(obj).metadata
+                    out.rollout_ids.add(rollout_change_id(meta.namespace or "", meta.name))
+            except (RecordError, RecordSkipped):
                 continue
-            out[(pod.metadata.namespace or "", pod.metadata.name)] = pod_candidates(pod)
     return out
 
 
@@ -116,9 +141,8 @@ class KubernetesLoader:
 
     def load(self, path: Path, ctx: LoadContext) -> None:
         file = ctx.rel(path)
-        k8s_dir = ctx.bundle_dir / "k8s"
-        siblings = sorted(p for p in k8s_dir.glob("*.json*") if p.is_file())
-        parsed = self._parse(path, file, ctx, pod_index(siblings or [path]))
+        siblings = read_siblings(path, ctx)
+        parsed = self._parse(path, file, ctx, siblings.pods)
         resolver = Resolver(
             ctx,
             [r.candidates for r in parsed.rollouts]
@@ -126,7 +150,18 @@ class KubernetesLoader:
             + [s.candidates for s, _, _ in parsed.signals],
         )
         self._write_rollouts(ctx, parsed, resolver)
-        self._write_steps(ctx, parsed.steps, resolver)
+        if parsed.rollouts:  # the other files' steps of this file's rollouts
+            mine = {r.change_id for r in parsed.rollouts}
+            rows = [
+                _step_row(ctx, step, where, "")
+                for step, where in siblings.steps
+                if rollout_change_id(step.namespace, step.replicaset) in mine
+            ]
+            if rows:
+                ctx.graph.write_batches(
+                    kq.STEP_DOWN, rows, batch_size=ctx.batch_size, extra=ctx.params()
+                )
+        self._write_steps(ctx, parsed.steps, resolver, siblings.rollout_ids)
         self._write_signals(ctx, parsed.signals, resolver)
 
     def _parse(
@@ -206,35 +241,19 @@ class KubernetesLoader:
         ctx.graph.write(q.CHANGE_ROLLBACK_NOT_FIRST, **ctx.params())
 
     def _write_steps(
-        self, ctx: LoadContext, steps: list[tuple[RolloutStep, Where]], resolver: Resolver
+        self,
+        ctx: LoadContext,
+        steps: list[tuple[RolloutStep, Where]],
+        resolver: Resolver,
+        listed: set[str],
     ) -> None:
         up: list[dict[str, Any]] = []
         down: list[dict[str, Any]] = []
         for step, where in steps:
-            service = resolver.pick(EVENT, step.candidates)
-            change_id = rollout_change_id(step.namespace, step.replicaset)
-            deployment = deployment_of_replicaset(step.replicaset, {}) or step.deployment
-            version = step.replicaset.removeprefix(deployment + "-") or None
-            row = {
-                "change_uid": change_uid(ctx.scope, "deploy", change_id),
-                "change_id": change_id,
-                "service": service,
-                "component_uid": uid(ctx.scope, "Component", service),
-                "at": step.at,
-                "step": step.text,
-                "version": version,
-                "summary": f"rollout of {step.deployment} to {step.replicaset} (from its events)",
-                "attributes": compact(
-                    {
-                        "namespace": step.namespace or None,
-                        "deployment": step.deployment,
-                        "replicaset": step.replicaset,
-                        "pod_template_hash": version,
-                    }
-                ),
-                **ctx.provenance(where.file, where.ref),
-            }
-            (up if step.direction == "up" else down).append(row)
+            if step.direction == "up":
+                up.append(_step_row(ctx, step, where, resolver.pick(EVENT, step.candidates)))
+            else:
+                down.append(_step_row(ctx, step, where, ""))
         extra = ctx.params()
         if up:
             stats = ctx.graph.write_batches(kq.STEP_UP, up, batch_size=ctx.batch_size, extra=extra)
@@ -248,8 +267,9 @@ class KubernetesLoader:
                 for r in ctx.graph.read(kq.EXISTING_CHANGES, scope=ctx.scope, uids=uids)
             }
             kept = [r for r in down if r["change_uid"] in found]
-            for _ in range(len(down) - len(kept)):
-                ctx.skip(EVENT, "a scale-down of a ReplicaSet no rollout in the graph names")
+            for r in down:  # a rollout another file of the bundle lists attaches it later
+                if r["change_uid"] not in found and r["change_id"] not in listed:
+                    ctx.skip(EVENT, "a scale-down of a ReplicaSet no rollout in the graph names")
             if kept:
                 stats = ctx.graph.write_batches(
                     kq.STEP_DOWN, kept, batch_size=ctx.batch_size, extra=extra
@@ -290,3 +310,30 @@ class KubernetesLoader:
             ctx.graph.write_batches(
                 kq.SIGNAL_OBSERVED_ON, rows, batch_size=ctx.batch_size, extra=extra
             )
+
+
+def _step_row(ctx: LoadContext, step: RolloutStep, where: Where, service: str) -> dict[str, Any]:
+    """The row of a rollout step (``service``: the component, for a step that may create its
+    rollout)."""
+    change_id = rollout_change_id(step.namespace, step.replicaset)
+    deployment = deployment_of_replicaset(step.replicaset, {}) or step.deployment
+    version = step.replicaset.removeprefix(deployment + "-") or None
+    return {
+        "change_uid": change_uid(ctx.scope, "deploy", change_id),
+        "change_id": change_id,
+        "service": service,
+        "component_uid": uid(ctx.scope, "Component", service),
+        "at": step.at,
+        "step": step.text,
+        "version": version,
+        "summary": f"rollout of {step.deployment} to {step.replicaset} (from its events)",
+        "attributes": compact(
+            {
+                "namespace": step.namespace or None,
+                "deployment": step.deployment,
+                "replicaset": step.replicaset,
+                "pod_template_hash": version,
+            }
+        ),
+        **ctx.provenance(where.file, where.ref),
+    }
