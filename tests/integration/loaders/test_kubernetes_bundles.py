@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from rcagraph.core import RcaGraph
+from rcagraph.engine.extract import extract_view
+from rcagraph.engine.features.classify import is_failure_signal
 from rcagraph.graph import Query
 from tests.unit.loaders import k8s_shapes as k
 
@@ -162,6 +164,12 @@ def test_the_rollout_is_a_change_candidate_and_the_oom_kills_are_evidence(
 ) -> None:
     b = bundle(tmp_path / "b", _files())
     rca.load_bundle(b, scope="rank", report_dir=tmp_path / "r")
+    view = extract_view(rca.graph, "INC-K8S", "rank")
+    k8s = {(s.metric, s.service, s.kind) for s in view.signals if s.source_ref}
+    assert ("k8s_oom_kills", "checkout", "metric_anomaly") in k8s
+    assert ("k8s_probe_failures", "checkout", "metric_anomaly") in k8s
+    oom = next(s for s in view.signals if s.metric == "k8s_oom_kills")
+    assert is_failure_signal(oom) and oom.signal == "saturation"
     ranking = rca.rank("INC-K8S", "rank")
     ids = [c.change_id for c in ranking.candidates if c.kind == "deploy"]
     assert f"kubernetes:shop/{k.NEW_RS}" in ids
