@@ -4,10 +4,11 @@ loaders.
 
 A payload is written to a temporary directory at the path the bundle contract gives its format
 (``alerts/…json``, ``deployments.jsonl``, ``flags.jsonl``, ``logs/….json``, ``traces/….json``,
-``metrics/….otlp.json``, ``k8s/….json``) and loaded with :func:`rcagraph.loaders.bundle.load_file` by the loader
-that would claim that file in a bundle (:func:`~rcagraph.loaders.bundle.discover`), so the HTTP
-receivers and ``rcagraph load`` share one parser, one writer and one loader matching. The load
-finishes (in the graph) before the call returns: an accepted payload is never lost.
+``metrics/….otlp.json``, ``k8s/….json``) and loaded with
+:func:`rcagraph.loaders.bundle.load_file` by the loader that would claim that file in a bundle
+(:func:`~rcagraph.loaders.bundle.discover`), so the HTTP receivers and ``rcagraph load`` share
+one parser, one writer and one loader matching. The load finishes (in the graph) before the
+call returns: an accepted payload is never lost.
 
 **A delivery** is named by the endpoint and the sha256 of its canonical JSON (sorted keys, no
 spaces; a protobuf body is first decoded to the same JSON): ``POST /v1/logs sha256:<16 hex>``.

@@ -129,7 +129,7 @@ NODE_PRESSURE: dict[str, Any] = {
 }
 
 
-def event_list(*items: dict[str, Any]) -> dict[str, Any]:
+def event_list(*items: Any) -> dict[str, Any]:
     """``kubectl get events -o json``: a ``List`` of the events."""
     return {
         "apiVersion": "v1",
