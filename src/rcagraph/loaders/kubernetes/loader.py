@@ -23,11 +23,18 @@ from rcagraph.ids import uid
 from rcagraph.loaders import queries as q
 from rcagraph.loaders.base import LoadContext, Rejection
 from rcagraph.loaders.changes import ChangeRow, change_uid, write_changes
-from rcagraph.loaders.kubernetes import queries as kq
 from rcagraph.loaders.kubernetes.documents import read_objects
 from rcagraph.loaders.kubernetes.events import EventSignal, RolloutStep, parse_event
 from rcagraph.loaders.kubernetes.objects import deployment_of_replicaset
 from rcagraph.loaders.kubernetes.pods import parse_pod, pod_candidates, pod_signals
+from rcagraph.loaders.kubernetes.queries import (
+    EXISTING_CHANGES,
+    KNOWN_COMPONENTS,
+    SIGNAL_OBSERVED_ON,
+    SIGNALS,
+    STEP_DOWN,
+    STEP_UP,
+)
 from rcagraph.loaders.kubernetes.workloads import (
     Rollout,
     Workload,
@@ -121,7 +128,7 @@ class Resolver:
 
     def __init__(self, ctx: LoadContext, candidate_lists: Iterable[list[str]]) -> None:
         names = sorted({n for c in candidate_lists for n in c})
-        rows = ctx.graph.read(kq.KNOWN_COMPONENTS, scope=ctx.scope, names=names) if names else []
+        rows = ctx.graph.read(KNOWN_COMPONENTS, scope=ctx.scope, names=names) if names else []
         self.known = {str(r["name"]) for r in rows}
         self.ctx = ctx
 
@@ -159,7 +166,7 @@ class KubernetesLoader:
             ]
             if rows:
                 ctx.graph.write_batches(
-                    kq.STEP_DOWN, rows, batch_size=ctx.batch_size, extra=ctx.params()
+                    STEP_DOWN, rows, batch_size=ctx.batch_size, extra=ctx.params()
                 )
         self._write_steps(ctx, parsed.steps, resolver, siblings.rollout_ids)
         self._write_signals(ctx, parsed.signals, resolver)
@@ -256,15 +263,14 @@ class KubernetesLoader:
                 down.append(_step_row(ctx, step, where, ""))
         extra = ctx.params()
         if up:
-            stats = ctx.graph.write_batches(kq.STEP_UP, up, batch_size=ctx.batch_size, extra=extra)
+            stats = ctx.graph.write_batches(STEP_UP, up, batch_size=ctx.batch_size, extra=extra)
             ctx.record_write(EVENT, stats)
             ctx.graph.write_batches(q.CHANGE_CHANGED, up, batch_size=ctx.batch_size, extra=extra)
             ctx.graph.write(q.CHANGE_FIRST_DEPLOY, **extra)
         if down:
             uids = sorted({r["change_uid"] for r in down})
             found = {
-                str(r["uid"])
-                for r in ctx.graph.read(kq.EXISTING_CHANGES, scope=ctx.scope, uids=uids)
+                str(r["uid"]) for r in ctx.graph.read(EXISTING_CHANGES, scope=ctx.scope, uids=uids)
             }
             kept = [r for r in down if r["change_uid"] in found]
             for r in down:  # a rollout another file of the bundle lists attaches it later
@@ -272,7 +278,7 @@ class KubernetesLoader:
                     ctx.skip(EVENT, "a scale-down of a ReplicaSet no rollout in the graph names")
             if kept:
                 stats = ctx.graph.write_batches(
-                    kq.STEP_DOWN, kept, batch_size=ctx.batch_size, extra=extra
+                    STEP_DOWN, kept, batch_size=ctx.batch_size, extra=extra
                 )
                 ctx.record_write(EVENT, stats)
 
@@ -303,12 +309,10 @@ class KubernetesLoader:
             )
         extra = ctx.params()
         for counted, rows in by_kind.items():
-            stats = ctx.graph.write_batches(
-                kq.SIGNALS, rows, batch_size=ctx.batch_size, extra=extra
-            )
+            stats = ctx.graph.write_batches(SIGNALS, rows, batch_size=ctx.batch_size, extra=extra)
             ctx.record_write(counted, stats)
             ctx.graph.write_batches(
-                kq.SIGNAL_OBSERVED_ON, rows, batch_size=ctx.batch_size, extra=extra
+                SIGNAL_OBSERVED_ON, rows, batch_size=ctx.batch_size, extra=extra
             )
 
 
