@@ -172,6 +172,8 @@ def test_a_template_change_without_a_new_image_is_versioned_by_its_hash() -> Non
     new = rollout_of(Where("w"), parse_workload(same))
     link_revisions([old, new], {})
     assert (new.version, new.previous_version) == (k.NEW_HASH, "1.4.1")
+    assert "pod template changed, same images" in new.summary
+    assert "same images" not in old.summary
 
 
 @pytest.mark.parametrize(

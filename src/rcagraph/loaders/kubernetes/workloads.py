@@ -113,7 +113,9 @@ class Rollout:
     def summary(self) -> str:
         rev = f" (revision {self.revision})" if self.revision is not None else ""
         images = ", ".join(self.images)
-        return f"rollout of {self.deployment} to {self.replicaset}{rev}: {images}"[:500]
+        same = self.previous_version is not None and self.version == self.pod_hash
+        what = "pod template changed, same images " if same else ""
+        return f"rollout of {self.deployment} to {self.replicaset}{rev}: {what}{images}"[:500]
 
     def attributes(self) -> dict[str, Any]:
         out: dict[str, Any] = {
