@@ -23,6 +23,7 @@ JSON_RECEIVERS = [
     "/api/v1/ingest/cdevents",
     "/api/v1/ingest/launchdarkly",
     "/api/v1/ingest/unleash",
+    "/api/v1/ingest/kubernetes/events",
     "/v1/logs",
     "/v1/traces",
     "/v1/metrics",

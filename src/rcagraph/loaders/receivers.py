@@ -1,12 +1,14 @@
-"""Ingest receivers: payloads of Alertmanager, CDEvents, LaunchDarkly and OTLP/HTTP (logs,
-traces, metrics), and whole bundles as archives, loaded by the bundle loaders.
+"""Ingest receivers: payloads of Alertmanager, CDEvents, LaunchDarkly, Unleash, OTLP/HTTP (logs,
+traces, metrics) and Kubernetes events, and whole bundles as archives, loaded by the bundle
+loaders.
 
 A payload is written to a temporary directory at the path the bundle contract gives its format
 (``alerts/…json``, ``deployments.jsonl``, ``flags.jsonl``, ``logs/….json``, ``traces/….json``,
-``metrics/….otlp.json``) and loaded with :func:`rcagraph.loaders.bundle.load_file` by the loader
-that would claim that file in a bundle (:func:`~rcagraph.loaders.bundle.discover`), so the HTTP
-receivers and ``rcagraph load`` share one parser, one writer and one loader matching. The load
-finishes (in the graph) before the call returns: an accepted payload is never lost.
+``metrics/….otlp.json``, ``k8s/….json``) and loaded with
+:func:`rcagraph.loaders.bundle.load_file` by the loader that would claim that file in a bundle
+(:func:`~rcagraph.loaders.bundle.discover`), so the HTTP receivers and ``rcagraph load`` share
+one parser, one writer and one loader matching. The load finishes (in the graph) before the
+call returns: an accepted payload is never lost.
 
 **A delivery** is named by the endpoint and the sha256 of its canonical JSON (sorted keys, no
 spaces; a protobuf body is first decoded to the same JSON): ``POST /v1/logs sha256:<16 hex>``.
@@ -54,6 +56,7 @@ Receiver = Literal[
     "otlp_logs",
     "otlp_traces",
     "otlp_metrics",
+    "kubernetes",
 ]
 
 #: the endpoint each receiver's payloads arrive at, as deliveries and rejections name it
@@ -65,6 +68,7 @@ ENDPOINTS: dict[Receiver, str] = {
     "otlp_logs": "POST /v1/logs",
     "otlp_traces": "POST /v1/traces",
     "otlp_metrics": "POST /v1/metrics",
+    "kubernetes": "POST /api/v1/ingest/kubernetes/events",
 }
 
 
@@ -199,6 +203,8 @@ class Receivers:
             rel, data = f"traces/{name}.json", canonical
         elif kind == "otlp_metrics":
             rel, data = f"metrics/{name}.otlp.json", canonical
+        elif kind == "kubernetes":  # one event, an array or an EventList: positions by pointer
+            rel, data = f"k8s/{name}.json", canonical
         else:  # pragma: no cover - the type names the kinds
             raise InputError(f"unknown receiver {kind!r}")
         return self.load_payload(rel, data, scope, Delivery(endpoint, did, array))

@@ -19,6 +19,9 @@ def default_loaders() -> list[FileLoader]:
     from rcagraph.loaders.changes import ChangesLoader, DeploymentsLoader, FlagsLoader
 
     loaders += [DeploymentsLoader(), FlagsLoader(), ChangesLoader()]
+    from rcagraph.loaders.kubernetes import KubernetesLoader
+
+    loaders.append(KubernetesLoader())
     from rcagraph.loaders.alerts import AlertsLoader
 
     loaders.append(AlertsLoader())

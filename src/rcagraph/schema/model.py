@@ -97,7 +97,7 @@ NODES: tuple[NodeType, ...] = (
             "action": "string: deployed, upgraded, rolledback, removed, updateOn, …",
             "version": "string: deployed version (from the artifact's package URL)",
             "previous_version": "string",
-            "artifact": "string: package URL",
+            "artifact": "string: package URL (a Kubernetes rollout: the container image)",
             "environment": "string",
             "rollback": "boolean",
             "rollout_share": "float 0..1: share of traffic/instances reached",
@@ -106,6 +106,8 @@ NODES: tuple[NodeType, ...] = (
             "before": "string: JSON of the value before (flags, config)",
             "after": "string: JSON of the value after",
             "attributes": "string: JSON of further attributes",
+            "rollout_steps": "list of string: a Kubernetes rollout's ScalingReplicaSet steps, "
+            "'<time> scaled up/down <replicaset> to N [from M]', in time order",
         },
         sublabels=("Deployment", "FlagChange", "ConfigChange", "InfraChange", "Event"),
         indexed=("at", "change_id", "kind"),
@@ -166,6 +168,10 @@ NODES: tuple[NodeType, ...] = (
             "series_ref": "string: Parquet file of the raw series",
             "end_at": _T + " (last point of the episode)",
             "labels": "string: the series' other labels, k=v;k=v",
+            "count": "integer: a Kubernetes signal's occurrences (the event's count, a "
+            "container's restarts)",
+            "reason": "string: a Kubernetes signal's reason (BackOff, Unhealthy, OOMKilled, …)",
+            "object": "string: a Kubernetes signal's object, Kind/namespace/name",
         },
         sublabels=("Event",),
         indexed=("at",),

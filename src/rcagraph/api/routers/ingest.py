@@ -1,5 +1,5 @@
 """Ingest receivers: Alertmanager, CDEvents, LaunchDarkly, Unleash, OTLP/HTTP (JSON and
-protobuf), bundle archives (raw or multipart)."""
+protobuf), Kubernetes events, bundle archives (raw or multipart)."""
 
 from __future__ import annotations
 
@@ -197,6 +197,17 @@ async def unleash(
     """Unleash webhook addon receiver (the addon's default body, the event itself, or an array
     of events); give the addon an ``Authorization: Bearer <responder token>`` header."""
     return await _receive(request, actor, "unleash", scope)
+
+
+@router.post("/api/v1/ingest/kubernetes/events", response_model=LoadReportOut)
+async def kubernetes_events(
+    request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
+) -> dict[str, Any]:
+    """Kubernetes events as kubernetes-event-exporter's webhook sink posts them (one core/v1
+    Event a request, with the involved object's labels), or a batch: a JSON array, an
+    ``EventList`` or ``kubectl get events -o json``'s ``List``; give the sink an
+    ``Authorization: Bearer <responder token>`` header."""
+    return await _receive(request, actor, "kubernetes", scope)
 
 
 PROTOBUF = "application/x-protobuf"
