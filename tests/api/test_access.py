@@ -499,6 +499,35 @@ def test_matrix_scope_column_every_route_refuses_an_unseen_scope(api: Api) -> No
                 assert r.status_code == 403, (method, path, role, r.status_code)
 
 
+def _documented_public() -> set[str]:
+    """The routes docs/api.md says need no token ("Every endpoint except `…`, `…` and `…`")."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    sentence = re.search(r"Every endpoint except (.*?) needs", text, re.S)
+    assert sentence is not None
+    return set(re.findall(r"`(/[^`]*)`", sentence.group(1)))
+
+
+def test_the_routes_that_answer_without_a_token_are_those_documented_public(api: Api) -> None:
+    """Every GET route without a path parameter (the app's own, /docs and /redoc included) is
+    asked without a token: those that answer are the documented public ones, and no other."""
+    spec = api.client.get("/openapi.json").json()
+    paths = {p for p, ops in spec["paths"].items() if "get" in ops and "{" not in p}
+    app: Any = api.client.app
+    paths |= {
+        str(route.path)
+        for route in app.routes
+        if "GET" in (getattr(route, "methods", None) or ()) and "{" not in route.path
+    }
+    assert {"/docs", "/redoc", "/openapi.json", "/healthz"} <= paths
+    public = {p for p in paths if api.client.get(p).status_code != 401}
+    assert public == _documented_public() == PUBLIC
+    for p in ("/docs", "/redoc"):
+        r = api.client.get(p)
+        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+
+
 def test_no_redirect_reflects_the_host_header(api: Api) -> None:
     r = api.client.get(
         "/api/v1/incidents/",
