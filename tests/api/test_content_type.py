@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.datastructures import UploadFile
 
 from rcagraph.api import media
 from rcagraph.api.routers import ingest
@@ -139,13 +140,13 @@ def test_chunked_multipart_upload_is_bounded_while_read(
     # over the limit: a 413 once the stream passes it, before the part is spooled whole
     monkeypatch.setattr(ingest, "MAX_BODY", len(body) - 1)
     spooled: list[int] = []
-    real_write = ingest.UploadFile.write
+    real_write = UploadFile.write
 
     async def write(self: Any, data: bytes) -> None:
         spooled.append(len(data))
         await real_write(self, data)
 
-    monkeypatch.setattr(ingest.UploadFile, "write", write)
+    monkeypatch.setattr(UploadFile, "write", write)
     big = api.client.post(
         "/api/v1/ingest/bundle",
         params={"scope": "bundle:INC-M1"},
