@@ -28,7 +28,7 @@ from rcagraph.api.media import (
     PROTOBUF,
     require_content_type,
 )
-from rcagraph.api.models import ERRORS, Scope
+from rcagraph.api.models import ERRORS, ErrorBody, Scope
 from rcagraph.errors import AuthenticationError, InputError, PayloadTooLargeError
 from rcagraph.ids import DEFAULT_SCOPE
 from rcagraph.loaders import otlp_proto
@@ -37,7 +37,14 @@ from rcagraph.loaders.limits import MAX_BODY_BYTES
 from rcagraph.loaders.receivers import Receiver
 from rcagraph.postmortem.common import Actor, Role
 
-router = APIRouter(tags=["ingest"], responses=ERRORS)
+router = APIRouter(
+    tags=["ingest"],
+    responses={
+        **ERRORS,
+        413: {"model": ErrorBody, "description": "body over the size limit"},
+        415: {"model": ErrorBody, "description": "a Content-Type the receiver does not read"},
+    },
+)
 
 MAX_BODY = MAX_BODY_BYTES
 
