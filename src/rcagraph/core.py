@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import neo4j
 
+from rcagraph.audited_loads import IngestAudit
 from rcagraph.connection import open_driver
 from rcagraph.engine.base import Ranker
 from rcagraph.engine.result import Ranking
@@ -33,10 +34,10 @@ from rcagraph.forecast.service import (
     train_service,
 )
 from rcagraph.graph import Graph, Query
-from rcagraph.ids import uid
+from rcagraph.ids import DEFAULT_SCOPE, uid
 from rcagraph.loaders.base import LoadOptions, LoadReport
 from rcagraph.loaders.bundle import delete_scope, load_bundle
-from rcagraph.loaders.receivers import Receivers
+from rcagraph.loaders.receivers import Receiver, Receivers
 from rcagraph.postmortem.common import Actor
 from rcagraph.postmortem.policy import SeverityPolicy
 from rcagraph.postmortem.workflow import Workflow
@@ -165,6 +166,18 @@ class RcaGraph:
     def load_labelled_bundle(self, path: Path, *, fresh: bool = False) -> LabelledBundle:
         """Load a labelled bundle into its own scope, with the truth of its ``truth.json``."""
         return load_labelled_bundle(self.graph, path, self.load_options, fresh=fresh)
+
+    def receive(self, kind: Receiver, payload: Any, scope: str, actor: Actor) -> LoadReport:
+        """A receiver's payload sent by ``actor``: its records, their edges and its audit entry
+        in one transaction, keyed on the delivery (:mod:`rcagraph.audited_loads`)."""
+        ack = IngestAudit(self.workflow.audit, actor, kind, scope)
+        return self.receivers.receive_json(kind, payload, scope, ack)
+
+    def receive_archive(self, data: bytes, scope: str | None, actor: Actor) -> LoadReport:
+        """A bundle archive sent by ``actor``, bracketed by its audit entries (the last one
+        commits with the ``:Load`` record)."""
+        ack = IngestAudit(self.workflow.audit, actor, "bundle", scope or DEFAULT_SCOPE)
+        return self.receivers.load_archive(data, scope, ack)
 
     def delete_scope(self, scope: str) -> None:
         """Remove every node of ``scope`` (and its relationships)."""

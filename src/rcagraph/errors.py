@@ -111,6 +111,10 @@ class PayloadTooLargeError(InputError):
     """A request body (or an upload) over the size limit; refused before it is read whole."""
 
 
+class UnsupportedMediaTypeError(InputError):
+    """A request body of a ``Content-Type`` the endpoint does not read (named in ``field``)."""
+
+
 class BundleError(InputError):
     """An incident bundle as a whole cannot be used (e.g. incident.json missing)."""
 

@@ -238,6 +238,57 @@ class Tx:
         rows = self.run(query, **params)
         return rows[0] if rows else None
 
+    def batch(
+        self, query: Query, batch: list[Mapping[str, Any]], extra: Mapping[str, Any]
+    ) -> WriteStats:
+        """Run an ``UNWIND`` query with ``$rows`` bound to ``batch``; the server's counters."""
+        return _run_batch(self._tx, query.text, batch, dict(extra))
+
+
+class TxGraph(Graph):
+    """A :class:`Graph` whose every read and write runs in one open transaction ``tx``.
+
+    A loader written against :class:`Graph` then writes everything it writes as one unit:
+    :meth:`Graph.transaction` hands the work a ``Tx``, the work loads through ``TxGraph(tx,
+    graph)`` and adds its last write (an audit entry), and either all of it commits or none.
+    Driver errors are not translated here: they must reach the driver's retry loop (and are
+    translated by the :meth:`Graph.transaction` that opened ``tx``). A retry runs the work
+    again from the start, so the work must be idempotent (``MERGE`` on fixed ids).
+    """
+
+    def __init__(self, tx: Tx, graph: Graph) -> None:
+        super().__init__(graph.driver, graph.database)
+        self.tx = tx
+
+    def read(self, query: Query, **params: Any) -> list[dict[str, Any]]:
+        return self.tx.run(query, **params)
+
+    def write(self, query: Query, **params: Any) -> list[dict[str, Any]]:
+        return self.tx.run(query, **params)
+
+    def write_batches(
+        self,
+        query: Query,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int = 5000,
+        extra: Mapping[str, Any] | None = None,
+    ) -> WriteStats:
+        stats = WriteStats()
+        for batch in chunks(rows, batch_size):
+            stats.add(self.tx.batch(query, batch, extra or {}))
+        return stats
+
+    def run_autocommit(self, query: Query, **params: Any) -> None:
+        raise GraphError(f"query {query.name!r} needs its own transaction, not a unit's")
+
+    def run_in_transaction(self, work: Sequence[tuple[Query, Mapping[str, Any]]]) -> None:
+        for query, params in work:
+            self.tx.run(query, **params)
+
+    def transaction(self, work: Callable[[Tx], T], name: str = "") -> T:
+        return work(self.tx)
+
 
 def _run_batch(
     tx: neo4j.ManagedTransaction,

@@ -499,6 +499,35 @@ def test_matrix_scope_column_every_route_refuses_an_unseen_scope(api: Api) -> No
                 assert r.status_code == 403, (method, path, role, r.status_code)
 
 
+def _documented_public() -> set[str]:
+    """The routes docs/api.md says need no token ("Every endpoint except `…`, `…` and `…`")."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    sentence = re.search(r"Every endpoint except (.*?) needs", text, re.S)
+    assert sentence is not None
+    return set(re.findall(r"`(/[^`]*)`", sentence.group(1)))
+
+
+def test_the_routes_that_answer_without_a_token_are_those_documented_public(api: Api) -> None:
+    """Every GET route without a path parameter (the app's own, /docs and /redoc included) is
+    asked without a token: those that answer are the documented public ones, and no other."""
+    spec = api.client.get("/openapi.json").json()
+    paths = {p for p, ops in spec["paths"].items() if "get" in ops and "{" not in p}
+    app: Any = api.client.app
+    paths |= {
+        str(route.path)
+        for route in app.routes
+        if "GET" in (getattr(route, "methods", None) or ()) and "{" not in route.path
+    }
+    assert {"/docs", "/redoc", "/openapi.json", "/healthz"} <= paths
+    public = {p for p in paths if api.client.get(p).status_code != 401}
+    assert public == _documented_public() == PUBLIC
+    for p in ("/docs", "/redoc"):
+        r = api.client.get(p)
+        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+
+
 def test_no_redirect_reflects_the_host_header(api: Api) -> None:
     r = api.client.get(
         "/api/v1/incidents/",
@@ -549,3 +578,114 @@ def test_a_bundle_upload_loads_only_into_a_scope_the_token_sees(api: Api) -> Non
         "/api/v1/ingest/bundle", params={"scope": "tenant-b"}, content=b"x", headers=b_responder
     )
     assert r.status_code == 422
+
+
+# --- the team column: role × object-level endpoint × team × scope ------------------------------
+
+#: the object-level changes (routes under an incident, a hypothesis, a post-mortem or an
+#: action), each with a body the route accepts and whether the incident's teams decide
+#: (reviews cross teams: any reviewer approves and publishes). A new such route must be added
+#: here, else the matrix fails: deny by default.
+TEAM_BOUND = True
+OBJECT_CHANGES: dict[tuple[str, str], tuple[dict[str, Any] | None, bool]] = {
+    ("PATCH", "/api/v1/incidents/{}"): ({"severity": "SEV2"}, TEAM_BOUND),
+    ("POST", "/api/v1/incidents/{}/rank"): (None, TEAM_BOUND),
+    ("POST", "/api/v1/hypotheses/{}/verdict"): ({"verdict": "refuted"}, TEAM_BOUND),
+    ("POST", "/api/v1/postmortems"): ({"incident_id": "INC-1"}, TEAM_BOUND),
+    ("POST", "/api/v1/postmortems/{}/versions"): (
+        {"base_version": 1, "changes": {"notes": "x"}},
+        TEAM_BOUND,
+    ),
+    ("POST", "/api/v1/postmortems/{}/submit"): (None, TEAM_BOUND),
+    ("POST", "/api/v1/postmortems/{}/verify"): (None, TEAM_BOUND),
+    ("POST", "/api/v1/postmortems/{}/actions"): (
+        {"title": "t", "owner": "web", "due": "2030-01-01", "success_criterion": "c"},
+        TEAM_BOUND,
+    ),
+    ("PATCH", "/api/v1/actions/{}"): ({"status": "in_progress"}, TEAM_BOUND),
+    ("POST", "/api/v1/postmortems/{}/approve"): ({"version": 1}, not TEAM_BOUND),
+    ("POST", "/api/v1/postmortems/{}/publish"): (None, not TEAM_BOUND),
+}
+_OBJECT_PREFIXES = ("/api/v1/incidents/", "/api/v1/hypotheses/", "/api/v1/postmortems")
+#: the teams column: INC-1 belongs to web (symptom frontend) and payments (root cause)
+TEAMS = {"owner": "web", "other": "search", "none": None}
+#: the scope column: a token that sees INC-1's scope, and one that sees another scope only
+SCOPES = {"seen": ["*"], "unseen": ["tenant-a"]}
+
+
+def _object_changes(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """The object-level changes of the OpenAPI schema (every non-GET under the prefixes)."""
+    return [
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        if path.startswith(_OBJECT_PREFIXES)
+        for method in ops
+        if method.upper() != "GET"
+    ]
+
+
+def test_team_matrix_from_the_openapi_schema_denies_by_default(seeded: Api) -> None:
+    """Every object-level change × role × team × scope: a token below the documented role, of
+    a team the incident does not belong to (unless the route crosses teams, or an admin), or
+    without the incident's scope is refused; the others are not refused for their team. The
+    refusals run first, on the seeded draft, so no state decides them."""
+    api = seeded
+    spec = api.client.get("/openapi.json").json()
+    documented = {(m, _normalise(p)): r for (m, p), r in _documented_roles().items()}
+    routes = _object_changes(spec)
+    missing = [f"{m} {p}" for m, p in routes if (m, _normalise(p)) not in OBJECT_CHANGES]
+    assert missing == [], f"object-level routes not in the team matrix: {missing}"
+    action = api.client.get(f"{PM}/actions", headers=api.h("viewer")).json()[0]["id"]
+    hyp = api.client.get("/api/v1/incidents/INC-1/hypotheses", headers=api.h("viewer")).json()
+    ids = {
+        "/api/v1/incidents/": "INC-1",
+        "/api/v1/hypotheses/": hyp[0]["uid"],
+        "/api/v1/postmortems/": "PM-INC-1",
+        "/api/v1/actions/": action,
+    }
+    store = TokenStore(api.rca.graph)
+    tokens = {
+        (role, team, scope): _bearer(
+            store.create(
+                f"m-{role}-{team}-{scope}",
+                Role[role],
+                team=TEAMS[team],
+                scopes=SCOPES[scope],
+            )
+        )
+        for role in ROLES
+        for team in TEAMS
+        for scope in SCOPES
+    }
+    #: why a cell is refused (the first reason that applies), None when it is not
+    cells: list[tuple[str | None, str, str, dict[str, Any] | None, tuple[str, str, str]]] = []
+    for method, path in routes:
+        body, team_bound = OBJECT_CHANGES[(method, _normalise(path))]
+        need = Role[documented[(method, _normalise(path))]]
+        concrete = path
+        for prefix, value in ids.items():
+            if path.startswith(prefix):
+                concrete = re.sub(r"\{[^}]+\}", value, path, count=1)
+        for key in tokens:
+            role, team, scope = key
+            reason = None
+            if Role[role] < need:
+                reason = "role"
+            elif scope == "unseen":
+                reason = "scope"
+            elif team_bound and team != "owner" and Role[role] < Role.admin:
+                reason = "team"
+            cells.append((reason, method, concrete, body, key))
+    for reason, method, concrete, body, key in sorted(cells, key=lambda c: c[0] is None):
+        r = api.client.request(method, concrete, json=body, headers=tokens[key])
+        where = (method, concrete, key, r.status_code, r.text)
+        if reason == "role":
+            assert r.status_code == 403, where
+        elif reason == "scope":  # another scope's object does not exist for the token
+            assert r.status_code in (403, 404), where
+        elif reason == "team":
+            assert r.status_code == 403 and "belongs to the teams" in r.text, where
+        else:
+            assert r.status_code not in (401, 404, 500), where
+            assert r.status_code != 403 or "belongs to the teams" not in r.text, where
+    assert len(cells) == len(routes) * len(tokens) and len(cells) > 200

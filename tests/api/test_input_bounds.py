@@ -124,7 +124,8 @@ def test_body_over_the_limit_is_a_413_before_and_while_reading(
     api: Api, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ingest, "MAX_BODY", 1000)
-    headers = api.h("responder") | {"Content-Type": "application/json"}
+    media = "application/gzip" if path.endswith("/bundle") else "application/json"
+    headers = api.h("responder") | {"Content-Type": media}
     declared = api.client.post(path, content=b"{" + b" " * 2000 + b"}", headers=headers)
     assert declared.status_code == 413, declared.text
     assert "1000 bytes" in declared.json()["error"]["message"]

@@ -52,6 +52,8 @@ def create_app(rca: RcaGraph, *, thread_limit: int | None = None) -> FastAPI:
         lifespan=_lifespan(thread_limit),
         # no trailing-slash redirects: their Location is built from the Host header
         redirect_slashes=False,
+        # bearer tokens only: no OAuth2 redirect page among the public routes
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.rca = rca
     app.state.metrics = ApiMetrics()

@@ -41,6 +41,7 @@ STATUS: tuple[tuple[type[e.RcaGraphError], int], ...] = (
     (e.WorkflowError, 409),
     (e.RejectedRecordsError, 422),
     (e.PayloadTooLargeError, 413),
+    (e.UnsupportedMediaTypeError, 415),
     (e.InputError, 422),
     (e.GraphUnavailableError, 503),
     (e.SchemaError, 503),

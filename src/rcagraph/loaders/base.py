@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from rcagraph.__version__ import __version__
 from rcagraph.errors import InputError
-from rcagraph.graph import Graph, WriteStats
+from rcagraph.graph import Graph, Tx, WriteStats
 from rcagraph.loaders.redact import DEFAULT_REDACTOR, Redactor
 
 LOADER_VERSION = f"rcagraph/{__version__}"
@@ -200,3 +200,19 @@ class FileLoader(Protocol):
     patterns: tuple[str, ...]
 
     def load(self, path: Path, ctx: LoadContext) -> None: ...
+
+
+class Acknowledgement(Protocol):
+    """What the caller of a load writes with it: its audit entry (the API's receivers).
+
+    ``delivery`` names what was sent (``POST /v1/logs sha256:…``, the archive's sha256 for a
+    bundle upload): both writes are keyed on it, so a retry (the driver's or the sender's)
+    never duplicates them. A receiver's payload is one transaction: the loader's writes and
+    :meth:`commit`, all or nothing. A bundle is loaded in batches, so it is bracketed:
+    :meth:`begin` commits before its first write (a crash part-way leaves data with an entry
+    that says the upload began) and :meth:`commit` with its last (the ``:Load`` record).
+    """
+
+    def begin(self, graph: Graph, delivery: str) -> None: ...
+
+    def commit(self, tx: Tx, delivery: str, report: LoadReport) -> None: ...

@@ -39,11 +39,12 @@ from rich.progress import (
 )
 
 from rcagraph.errors import BundleError
-from rcagraph.graph import Graph
+from rcagraph.graph import Graph, Tx
 from rcagraph.ids import DEFAULT_SCOPE, uid
 from rcagraph.loaders import queries as q
 from rcagraph.loaders.base import (
     LOADER_VERSION,
+    Acknowledgement,
     FileLoader,
     LoadContext,
     LoadOptions,
@@ -135,11 +136,15 @@ def load_bundle(
     progress: bool | None = None,
     *,
     loaders: list[FileLoader] | None = None,
+    ack: Acknowledgement | None = None,
+    delivery: str | None = None,
 ) -> LoadReport:
     """Load the bundle at ``bundle_dir`` into ``scope`` (default ``"default"``).
 
     ``progress``: show a progress bar on stderr (``None``: when stderr is a terminal).
-    Returns the load report; rejected records do not raise (the caller decides).
+    ``ack``: written before the first write and with the last (the ``:Load`` record), keyed on
+    ``delivery`` (default: the bundle's path). Returns the load report; rejected records do
+    not raise (the caller decides).
     """
     bundle = Path(bundle_dir)
     if not bundle.is_dir():
@@ -152,11 +157,14 @@ def load_bundle(
     started = datetime.now(UTC)
     report = LoadReport(scope=scope, bundle=str(bundle), started_at=started)
     ctx = load_context(graph, options, scope, bundle, report)
+    delivery = delivery or str(bundle)
     plan, unknown = discover(bundle, loaders if loaders is not None else default_loaders())
     report.unknown_files = unknown
     if not any(path.name == INCIDENT_FILE and path.parent == bundle for _, path in plan):
         raise BundleError("no loader reads incident.json (registry misconfigured)")
 
+    if ack is not None:
+        ack.begin(graph, delivery)
     sizes = {path: path.stat().st_size for _, path in plan}
     show = progress if progress is not None else Console(stderr=True).is_terminal
     with _progress(bool(show), sum(sizes.values())) as bar:
@@ -172,18 +180,24 @@ def load_bundle(
     report.timings_ms["total"] = (report.finished_at - started).total_seconds() * 1000.0
     target = report_dir or (options.data_dir / "loads" / sanitise_scope(scope))
     report.write(target)
-    graph.write(
-        q.LOAD_RECORD,
-        uid=uid(scope, "Load", str(bundle)),
-        scope=scope,
-        ingested_at=started,
-        started_at=started,
-        finished_at=report.finished_at,
-        bundle=str(bundle),
-        report=json.dumps(report.to_dict()),
-        loader_version=LOADER_VERSION,
-        incident_uid=incident_uid(scope, incident.id),
-    )
+    record = {
+        "uid": uid(scope, "Load", str(bundle)),
+        "scope": scope,
+        "ingested_at": started,
+        "started_at": started,
+        "finished_at": report.finished_at,
+        "bundle": str(bundle),
+        "report": json.dumps(report.to_dict()),
+        "loader_version": LOADER_VERSION,
+        "incident_uid": incident_uid(scope, incident.id),
+    }
+
+    def last_write(tx: Tx) -> None:
+        tx.run(q.LOAD_RECORD, **record)
+        if ack is not None:
+            ack.commit(tx, delivery, report)
+
+    graph.transaction(last_write, q.LOAD_RECORD.name)
     return report
 
 

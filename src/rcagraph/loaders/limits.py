@@ -10,6 +10,10 @@ from __future__ import annotations
 MAX_BODY_BYTES = 64 * 1024 * 1024
 #: a line of a JSON-lines or CSV file, in bytes; a longer line is rejected, the others load
 MAX_LINE_BYTES = 16 * 1024 * 1024
+#: a file read whole as one document (``incident.json``, ``alerts/*.json``, Prometheus
+#: ``metrics/*.json``, OTLP ``*.json``, catalog YAML), in bytes: checked before it is read; the
+#: receivers' body limit, so a payload they accept is a file its loader reads
+MAX_DOCUMENT_BYTES = MAX_BODY_BYTES
 #: an id, fingerprint or name that goes into an index-backed property, in characters
 MAX_KEY_CHARS = 1024
 

@@ -41,6 +41,7 @@ from rcagraph.loaders.canary import VersionedSeries, canary_analysis, parse_labe
 from rcagraph.loaders.canary_graph import canary_rows, write_verdicts
 from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts
 from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
+from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.normal_window import NormalWindow, normal_window
 from rcagraph.loaders.otlp import SERVICE_LABELS
 from rcagraph.loaders.rawstore import METRIC_SCHEMA, ParquetSink, make_ref, raw_path
@@ -50,6 +51,7 @@ from rcagraph.loaders.records import (
     Where,
     csv_lines,
     json_limit_reason,
+    oversized_document,
     raw_of,
 )
 from rcagraph.loaders.signal_queries import ANOMALIES
@@ -141,6 +143,10 @@ def parse_csv_row(row: Mapping[str, str | None], where: Where) -> Sample | Rejec
         cell = row.get(name)
         if cell is None or not cell.strip():
             return where.reject(KIND, "required field is missing or empty", field=name, raw=raw)
+    if len(str(row["service"]).strip()) > MAX_KEY_CHARS:
+        return where.reject(
+            KIND, f"longer than {MAX_KEY_CHARS} characters", field="service", raw=raw
+        )
     try:
         ts = dt_to_ns(parse_rfc3339_or_epoch_s(str(row["timestamp"]).strip()))
     except ValueError as exc:
@@ -302,6 +308,11 @@ def iter_prometheus(value: object, source: str, stem: str) -> Iterator[Sample | 
             )
             continue
         service = labels[service_label].strip()
+        if len(service) > MAX_KEY_CHARS:
+            yield Where(source, pointer=f"/data/result/{i}/metric/{service_label}").reject(
+                KIND, f"longer than {MAX_KEY_CHARS} characters", field="metric.service", raw=raw
+            )
+            continue
         name = labels.get("__name__") or stem
         rest = ";".join(
             f"{k}={v}" for k, v in sorted(labels.items()) if k not in {"__name__", service_label}
@@ -380,6 +391,10 @@ class MetricsLoader:
 
     @staticmethod
     def _json(path: Path, source: str) -> Iterator[Sample | Rejection]:
+        too_large = oversized_document(path)
+        if too_large:
+            yield Where(source, pointer="").reject(KIND, too_large, field="$")
+            return
         try:
             with path.open("rb") as fh:
                 value = json.load(fh)

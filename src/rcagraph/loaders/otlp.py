@@ -18,7 +18,14 @@ from typing import Any, Protocol, TypeVar
 
 from rcagraph.loaders.base import LoadContext, Rejection
 from rcagraph.loaders.limits import MAX_KEY_CHARS
-from rcagraph.loaders.records import WHOLE_RECORD, Where, iter_jsonl, raw_of, read_json_document
+from rcagraph.loaders.records import (
+    WHOLE_RECORD,
+    Where,
+    iter_jsonl,
+    oversized_document,
+    raw_of,
+    read_json_document,
+)
 
 SERVICE_LABELS: tuple[str, ...] = ("service", "service_name", "job", "app")
 
@@ -215,13 +222,9 @@ def iter_requests(path: Path, source: str, kind: str) -> Iterator[tuple[Where, o
         yield where, value
 
 
-#: a .jsonl file larger than this is not tried as one JSON document
-_WHOLE_LIMIT = 64 * 1024 * 1024
-
-
 def _whole_document(path: Path) -> str | None:
     """The file's text when it is one JSON document, else None."""
-    if path.stat().st_size > _WHOLE_LIMIT:
+    if oversized_document(path):
         return None
     try:
         text = path.read_text("utf-8")

@@ -35,9 +35,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rcagraph.errors import BundleError, ConfigurationError, InputError
-from rcagraph.graph import Graph
+from rcagraph.graph import Graph, Tx, TxGraph
 from rcagraph.ids import DEFAULT_SCOPE
-from rcagraph.loaders.base import FileLoader, LoadOptions, LoadReport, Rejection
+from rcagraph.loaders.base import (
+    Acknowledgement,
+    FileLoader,
+    LoadOptions,
+    LoadReport,
+    Rejection,
+)
 from rcagraph.loaders.bundle import discover, load_bundle, load_context, load_file
 from rcagraph.loaders.limits import (
     ARCHIVE_RATIO_FLOOR_BYTES,
@@ -70,6 +76,8 @@ ENDPOINTS: dict[Receiver, str] = {
     "otlp_metrics": "POST /v1/metrics",
     "kubernetes": "POST /api/v1/ingest/kubernetes/events",
 }
+#: the endpoint bundle archives arrive at
+BUNDLE_ENDPOINT = "POST /api/v1/ingest/bundle"
 
 
 def canonical_json(payload: Any) -> bytes:
@@ -136,16 +144,24 @@ class Receivers:
         self.loaders = loaders
 
     def load_payload(
-        self, rel: str, data: bytes, scope: str = DEFAULT_SCOPE, delivery: Delivery | None = None
+        self,
+        rel: str,
+        data: bytes,
+        scope: str = DEFAULT_SCOPE,
+        delivery: Delivery | None = None,
+        ack: Acknowledgement | None = None,
     ) -> LoadReport:
         """Load one payload as the bundle file ``rel``; returns the load report. With a
         ``delivery``, provenance and rejections name it instead of ``rel``.
 
-        Raises InputError when every record was rejected, ConfigurationError when no loader
-        reads such a file.
+        The payload is one transaction (:class:`~rcagraph.graph.TxGraph`): its records, their
+        edges and ``ack``'s write (the audit entry) commit together or not at all; when the
+        driver retries it (a lost server), the load runs again from the start with a fresh
+        report, writing the same ids.
+
+        Raises InputError when every record was rejected (nothing is written),
+        ConfigurationError when no loader reads such a file.
         """
-        started = datetime.now(UTC)
-        report = LoadReport(scope=scope, bundle="receiver", started_at=started)
         with tempfile.TemporaryDirectory(prefix="rcagraph-ingest-") as tmp:
             root = Path(tmp)
             path = root / rel
@@ -157,30 +173,33 @@ class Receivers:
             loader = next((loader for loader, p in plan if p == path), None)
             if loader is None:
                 raise ConfigurationError(f"no loader reads {rel!r} yet")
-            ctx = load_context(self.graph, self.options, scope, root, report)
-            if delivery is not None:
-                ctx.delivery = delivery.name
-            load_file(loader, path, ctx)
-        report.finished_at = datetime.now(UTC)
-        if delivery is not None:
-            report.rejections = [delivery.rejection(r) for r in report.rejections]
-        counts = report.kinds.values()
-        accepted = max(
-            sum(c.loaded + c.merged for c in counts), sum(c.read - c.rejected for c in counts)
-        )
-        if report.rejected and accepted <= 0:
-            first = report.rejections[0]
-            raise InputError(
-                f"every record was rejected ({report.rejected}); first: {first.message()}",
-                file=first.file if delivery is not None else None,
-                pointer=first.pointer,
-                field=first.field,
-            )
-        return report
+            name = delivery.name if delivery is not None else rel
 
-    def receive_json(self, kind: Receiver, payload: Any, scope: str = DEFAULT_SCOPE) -> LoadReport:
-        """A receiver's parsed JSON payload → the bundle file of its format, loaded. The file
-        is named by the payload's content, so the same delivery twice is one source."""
+            def unit(tx: Tx) -> LoadReport:
+                report = LoadReport(scope=scope, bundle="receiver", started_at=datetime.now(UTC))
+                ctx = load_context(TxGraph(tx, self.graph), self.options, scope, root, report)
+                ctx.delivery = delivery.name if delivery is not None else None
+                load_file(loader, path, ctx)
+                report.finished_at = datetime.now(UTC)
+                if delivery is not None:
+                    report.rejections = [delivery.rejection(r) for r in report.rejections]
+                _refuse_if_all_rejected(report, delivery is not None)
+                if ack is not None:
+                    ack.commit(tx, name, report)
+                return report
+
+            return self.graph.transaction(unit, f"load {rel}")
+
+    def receive_json(
+        self,
+        kind: Receiver,
+        payload: Any,
+        scope: str = DEFAULT_SCOPE,
+        ack: Acknowledgement | None = None,
+    ) -> LoadReport:
+        """A receiver's parsed JSON payload → the bundle file of its format, loaded (with
+        ``ack``'s write, in one transaction). The file is named by the payload's content, so
+        the same delivery twice is one source."""
         try:
             canonical = canonical_json(payload)
         except ValueError as exc:  # NaN or Infinity: not JSON
@@ -207,10 +226,14 @@ class Receivers:
             rel, data = f"k8s/{name}.json", canonical
         else:  # pragma: no cover - the type names the kinds
             raise InputError(f"unknown receiver {kind!r}")
-        return self.load_payload(rel, data, scope, Delivery(endpoint, did, array))
+        return self.load_payload(rel, data, scope, Delivery(endpoint, did, array), ack)
 
-    def load_archive(self, data: bytes, scope: str | None = None) -> LoadReport:
-        """An incident bundle as a .tar, .tar.gz or .zip archive."""
+    def load_archive(
+        self, data: bytes, scope: str | None = None, ack: Acknowledgement | None = None
+    ) -> LoadReport:
+        """An incident bundle as a .tar, .tar.gz or .zip archive; ``ack`` brackets the load
+        (see :class:`~rcagraph.loaders.base.Acknowledgement`), keyed on the archive's sha256."""
+        delivery = f"{BUNDLE_ENDPOINT} sha256:{hashlib.sha256(data).hexdigest()[:16]}"
         with tempfile.TemporaryDirectory(prefix="rcagraph-bundle-") as tmp:
             root = Path(tmp)
             _extract(data, root)
@@ -226,7 +249,25 @@ class Receivers:
                 progress=False,
                 report_dir=root / "_report",
                 loaders=self.loaders,
+                ack=ack,
+                delivery=delivery,
             )
+
+
+def _refuse_if_all_rejected(report: LoadReport, delivered: bool) -> None:
+    """InputError when records were rejected and none was accepted."""
+    counts = report.kinds.values()
+    accepted = max(
+        sum(c.loaded + c.merged for c in counts), sum(c.read - c.rejected for c in counts)
+    )
+    if report.rejected and accepted <= 0:
+        first = report.rejections[0]
+        raise InputError(
+            f"every record was rejected ({report.rejected}); first: {first.message()}",
+            file=first.file if delivered else None,
+            pointer=first.pointer,
+            field=first.field,
+        )
 
 
 _CHUNK = 1 << 20

@@ -18,7 +18,7 @@ from typing import Annotated, Any, BinaryIO, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
 
 from rcagraph.loaders.base import Rejection
-from rcagraph.loaders.limits import MAX_KEY_CHARS, MAX_LINE_BYTES
+from rcagraph.loaders.limits import MAX_DOCUMENT_BYTES, MAX_KEY_CHARS, MAX_LINE_BYTES
 from rcagraph.loaders.timeparse import parse_rfc3339
 
 _RAW_LIMIT = 2000
@@ -84,6 +84,15 @@ class RecordError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.field = field
+
+
+def bounded_key(value: str, field: str) -> str:
+    """``value``, a name or id that goes into an index-backed property, if it is at most
+    ``MAX_KEY_CHARS`` characters; else a RecordError naming ``field`` (Neo4j's index would
+    refuse the whole write)."""
+    if len(value) > MAX_KEY_CHARS:
+        raise RecordError(f"longer than {MAX_KEY_CHARS} characters", field=field)
+    return value
 
 
 class RecordSkipped(Exception):  # noqa: N818 (not an error: a valid record, unused)
@@ -208,6 +217,9 @@ def csv_lines(fh: BinaryIO) -> Iterator[str]:
 def read_json_document(path: Path, file: str, kind: str) -> object | Rejection:
     """A whole JSON file (small documents only), or a Rejection (of ``kind``) for the file."""
     where = Where(file, pointer="")
+    too_large = oversized_document(path)
+    if too_large:
+        return where.reject(kind, too_large, WHOLE_RECORD)
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError as exc:
@@ -221,6 +233,15 @@ def read_json_document(path: Path, file: str, kind: str) -> object | Rejection:
     except (RecursionError, ValueError) as exc:
         return where.reject(kind, json_limit_reason(exc), WHOLE_RECORD)
     return value
+
+
+def oversized_document(path: Path) -> str | None:
+    """Why ``path`` is too large to be read whole (``MAX_DOCUMENT_BYTES``), or None; checked
+    on its size before a byte is read."""
+    size = path.stat().st_size
+    if size <= MAX_DOCUMENT_BYTES:
+        return None
+    return f"the file is {size} bytes, over the limit of {MAX_DOCUMENT_BYTES} for a document"
 
 
 def json_limit_reason(exc: RecursionError | ValueError) -> str:

@@ -52,8 +52,10 @@ from rcagraph.loaders.records import (
     RecordError,
     RecordSkipped,
     Where,
+    bounded_key,
     compact,
     csv_lines,
+    oversized_document,
     validate,
 )
 
@@ -254,9 +256,11 @@ def _ref(
     value: str, fld: str, default_kind: str | None = None, namespace: str = DEFAULT_NAMESPACE
 ) -> EntityRef:
     try:
-        return parse_ref(value, default_kind, namespace)
+        ref = parse_ref(value, default_kind, namespace)
     except ValueError as exc:
         raise RecordError(str(exc), field=fld) from None
+    bounded_key(ref.key, fld)
+    return ref
 
 
 def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRows) -> None:
@@ -265,7 +269,7 @@ def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRow
     entity = validate(Entity, doc)
     meta = entity.metadata
     ns = meta.namespace.strip() or DEFAULT_NAMESPACE
-    name = graph_name(ns, meta.name)
+    name = bounded_key(graph_name(ns, meta.name), "metadata.name")
     kind = entity.kind
     if kind in _SKIPPED_KINDS:
         raise RecordSkipped(f"Backstage {kind} entities are not used")
@@ -298,7 +302,9 @@ def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRow
             if spec.subcomponentOf:
                 parent = ref(spec.subcomponentOf, "spec.subcomponentOf", "component")
         flags = [
-            f.strip() for f in meta.annotations.get(FLAGS_ANNOTATION, "").split(",") if f.strip()
+            bounded_key(f.strip(), f"metadata.annotations.{FLAGS_ANNOTATION}")
+            for f in meta.annotations.get(FLAGS_ANNOTATION, "").split(",")
+            if f.strip()
         ]
         row = {
             "uid": cuid,
@@ -426,6 +432,10 @@ class CatalogLoader:
 
     def load(self, path: Path, ctx: LoadContext) -> None:
         file = ctx.rel(path)
+        too_large = oversized_document(path)
+        if too_large:
+            ctx.reject(Where(file, pointer="").reject(self.kind, too_large, field="$"))
+            return
         try:
             text = path.read_text("utf-8")
         except UnicodeDecodeError as exc:
@@ -462,6 +472,8 @@ def _edge_row(record: dict[str | None, Any], scope: str, prov: dict[str, Any]) -
         raise RecordError("required field is missing or empty", field="caller")
     if not callee:
         raise RecordError("required field is missing or empty", field="callee")
+    bounded_key(caller, "caller")
+    bounded_key(callee, "callee")
     calls_text = (record.get("calls") or "").strip()
     calls: float | None = None
     if calls_text:

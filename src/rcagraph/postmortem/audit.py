@@ -99,6 +99,19 @@ class AuditTrail:
 
         return self.graph.transaction(unit, action)
 
+    def append(
+        self, tx: Tx, actor: Actor, action: str, target: str, key: str, after: Any = None
+    ) -> None:
+        """An entry keyed on ``key`` (with ``action`` and ``target``), written in ``tx``: the
+        caller's transaction, beside the data it audits. ``MERGE``\\d: the same key again (a
+        driver's retry, a sender re-delivering the same payload) finds the first entry and
+        writes nothing."""
+        entry = self.entry_uid(action, target, key)
+        tx.run(
+            q.AUDIT_APPEND,
+            **self._entry(entry, utcnow(), actor, action, target, Audited(None, None, after)),
+        )
+
     def record(
         self, actor: Actor, action: str, target: str, before: Any = None, after: Any = None
     ) -> None:

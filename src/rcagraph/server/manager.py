@@ -174,6 +174,8 @@ class LocalServer:
             (self.dir / sub).chmod(0o700)
         plugins = dist.plugins if (self.settings.apoc and dist.apoc_jars) else self.dir / "plugins"
         plugins.mkdir(parents=True, exist_ok=True)
+        if plugins.is_relative_to(self.dir):
+            plugins.chmod(0o700)
         conf = self.dir / "conf" / "neo4j.conf"
         conf.touch(mode=0o600)
         conf.chmod(0o600)
@@ -206,6 +208,8 @@ class LocalServer:
         if java_major < 19:
             cmd.remove("--enable-native-access=ALL-UNNAMED")
         console = self.logs_dir / "console.log"
+        console.touch(mode=0o600)
+        console.chmod(0o600)  # written by this process, whose umask may let others read
         with console.open("ab") as out:
             proc = subprocess.Popen(
                 cmd,

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import zlib
+from collections.abc import AsyncGenerator, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -14,10 +15,20 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from rcagraph.api.answers import LoadReportOut, OtlpAnswer
 from rcagraph.api.deps import Responder, bearer, get_rca, get_workflow
-from rcagraph.api.models import ERRORS, Scope
+from rcagraph.api.media import (
+    ARCHIVE,
+    CDEVENTS,
+    JSON,
+    MULTIPART,
+    OTLP,
+    PROTOBUF,
+    require_content_type,
+)
+from rcagraph.api.models import ERRORS, ErrorBody, Scope
 from rcagraph.errors import AuthenticationError, InputError, PayloadTooLargeError
 from rcagraph.ids import DEFAULT_SCOPE
 from rcagraph.loaders import otlp_proto
@@ -26,7 +37,14 @@ from rcagraph.loaders.limits import MAX_BODY_BYTES
 from rcagraph.loaders.receivers import Receiver
 from rcagraph.postmortem.common import Actor, Role
 
-router = APIRouter(tags=["ingest"], responses=ERRORS)
+router = APIRouter(
+    tags=["ingest"],
+    responses={
+        **ERRORS,
+        413: {"model": ErrorBody, "description": "body over the size limit"},
+        415: {"model": ErrorBody, "description": "a Content-Type the receiver does not read"},
+    },
+)
 
 MAX_BODY = MAX_BODY_BYTES
 
@@ -77,18 +95,21 @@ def check_content_length(request: Request) -> None:
         raise _too_large()
 
 
-async def raw_body(request: Request) -> bytes:
-    """The body as sent, read in chunks and refused (413) once over ``MAX_BODY`` bytes, or at
-    once when its ``Content-Length`` says it would be."""
+async def bounded_stream(request: Request) -> AsyncGenerator[bytes, None]:
+    """The body's chunks as they arrive, refused (413) once over ``MAX_BODY`` bytes, or at once
+    when its ``Content-Length`` says it would be (with or without ``Content-Length``)."""
     check_content_length(request)
-    chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
             raise _too_large()
-        chunks.append(chunk)
-    return b"".join(chunks)
+        yield chunk
+
+
+async def raw_body(request: Request) -> bytes:
+    """The body as sent, read through :func:`bounded_stream`."""
+    return b"".join([chunk async for chunk in bounded_stream(request)])
 
 
 async def _body(request: Request) -> bytes:
@@ -119,28 +140,20 @@ def _report_json(report: LoadReport) -> dict[str, Any]:
     return d
 
 
-def _audit(request: Request, actor: Actor, kind: str, report: dict[str, Any]) -> None:
-    kinds = report.get("kinds", {})
-    get_workflow(request).audit.record(
-        actor,
-        f"ingest.{kind}",
-        f"receiver:{kind}",
-        None,
-        {"scope": report.get("scope"), "kinds": kinds, "rejected": report.get("rejected")},
-    )
-
-
-async def _receive(request: Request, actor: Actor, kind: Receiver, scope: str) -> dict[str, Any]:
+async def _receive(
+    request: Request, actor: Actor, kind: Receiver, scope: str, accepted: Sequence[str] = JSON
+) -> dict[str, Any]:
+    """A JSON receiver: ``Content-Type`` one of ``accepted`` (checked before the body is read),
+    the bounded body parsed, loaded with its audit entry in one transaction."""
+    require_content_type(request, accepted)
     return await _receive_payload(request, actor, kind, scope, await _json_body(request))
 
 
 async def _receive_payload(
     request: Request, actor: Actor, kind: Receiver, scope: str, payload: Any
 ) -> dict[str, Any]:
-    loaded = await run_in_threadpool(get_rca(request).receivers.receive_json, kind, payload, scope)
-    report = _report_json(loaded)
-    await run_in_threadpool(_audit, request, actor, kind, report)
-    return report
+    loaded = await run_in_threadpool(get_rca(request).receive, kind, payload, scope, actor)
+    return _report_json(loaded)
 
 
 @router.post("/api/v1/ingest/alertmanager", response_model=LoadReportOut)
@@ -156,7 +169,7 @@ async def cdevents(
     request: Request, actor: Responder, scope: Scope = DEFAULT_SCOPE
 ) -> dict[str, Any]:
     """CDEvents receiver (one event, or a JSON array of events)."""
-    return await _receive(request, actor, "cdevents", scope)
+    return await _receive(request, actor, "cdevents", scope, CDEVENTS)
 
 
 @router.post("/api/v1/ingest/launchdarkly", response_model=LoadReportOut)
@@ -171,6 +184,7 @@ async def launchdarkly(
     without it a responder token is required."""
     secret = get_rca(request).settings.launchdarkly_webhook_secret
     if secret is not None:
+        require_content_type(request, JSON)
         key = secret.get_secret_value().encode()
         if not key.strip():  # settings validate this; a copied settings object may not have
             raise AuthenticationError("the LaunchDarkly webhook secret is empty: refused")
@@ -210,7 +224,6 @@ async def kubernetes_events(
     return await _receive(request, actor, "kubernetes", scope)
 
 
-PROTOBUF = "application/x-protobuf"
 _OTLP_KINDS: dict[otlp_proto.Signal, Receiver] = {
     "logs": "otlp_logs",
     "traces": "otlp_traces",
@@ -218,21 +231,11 @@ _OTLP_KINDS: dict[otlp_proto.Signal, Receiver] = {
 }
 
 
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-
-
 async def _otlp(
     request: Request, actor: Actor, signal: otlp_proto.Signal, scope: str
 ) -> dict[str, Any] | Response:
     """One OTLP/HTTP export request, JSON or protobuf, answered in its own encoding."""
-    media = _media_type(request)
-    if media not in (PROTOBUF, "application/json", ""):
-        raise InputError(
-            f"Content-Type {media!r} is not an OTLP/HTTP encoding "
-            f"(application/x-protobuf or application/json)",
-            field="Content-Type",
-        )
+    media = require_content_type(request, OTLP)
     body = await _body(request)
     payload = otlp_proto.decode_request(signal, body) if media == PROTOBUF else _parse_json(body)
     report = await _receive_payload(request, actor, _OTLP_KINDS[signal], scope, payload)
@@ -288,10 +291,25 @@ async def otlp_metrics(
 async def _archive(request: Request) -> bytes:
     """The archive: the raw body, or the one file part of a ``multipart/form-data`` upload
     (``curl -F bundle=@b.tar.gz``)."""
-    if _media_type(request) != "multipart/form-data":
+    if require_content_type(request, ARCHIVE) != MULTIPART:
         return await raw_body(request)
-    check_content_length(request)
-    async with request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
+    # the form is parsed from the bounded stream, not by request.form(), which would spool a
+    # file part of any size to a temporary file when no Content-Length bounds it
+    parser = MultiPartParser(
+        request.headers,
+        bounded_stream(request),
+        max_files=1,
+        max_fields=10,
+        max_part_size=MAX_BODY,
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise InputError(
+            f"the multipart/form-data body cannot be read: {exc.message}",
+            field="multipart/form-data",
+        ) from exc
+    try:
         files = [v for v in form.values() if isinstance(v, UploadFile)]
         if len(files) != 1:
             raise InputError(
@@ -299,10 +317,9 @@ async def _archive(request: Request) -> bytes:
                 "(or send the archive itself as the body)",
                 field="multipart/form-data",
             )
-        data = await files[0].read(MAX_BODY + 1)
-    if len(data) > MAX_BODY:
-        raise _too_large()
-    return data
+        return await files[0].read(MAX_BODY + 1)
+    finally:
+        await form.close()
 
 
 @router.post("/api/v1/ingest/bundle", response_model=LoadReportOut)
@@ -312,7 +329,5 @@ async def bundle(request: Request, actor: Responder, scope: Scope | None = None)
     ``scope`` (default ``default``), which the token must see."""
     actor.require_scope(scope or DEFAULT_SCOPE)
     body = await _archive(request)
-    loaded = await run_in_threadpool(get_rca(request).receivers.load_archive, body, scope)
-    report = _report_json(loaded)
-    await run_in_threadpool(_audit, request, actor, "bundle", report)
-    return report
+    loaded = await run_in_threadpool(get_rca(request).receive_archive, body, scope, actor)
+    return _report_json(loaded)

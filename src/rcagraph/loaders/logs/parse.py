@@ -10,6 +10,7 @@ from typing import Any
 from rcagraph.loaders import otlp
 from rcagraph.loaders.base import Rejection
 from rcagraph.loaders.epoch_ns import dt_to_ns, parse_epoch_ns
+from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.records import Where
 from rcagraph.loaders.timeparse import parse_rfc3339
 
@@ -131,6 +132,8 @@ def _plain(rec: Mapping[str, Any], where: Where) -> LogRecord | Rejection:
     service = rec.get("service")
     if not isinstance(service, str) or not service.strip():
         return where.reject(KIND, "required field is missing or empty", "service", _raw(rec))
+    if len(service.strip()) > MAX_KEY_CHARS:
+        return where.reject(KIND, f"longer than {MAX_KEY_CHARS} characters", "service", _raw(rec))
     if "timestamp" not in rec:
         return where.reject(KIND, "required field is missing", "timestamp", _raw(rec))
     try:
