@@ -8,9 +8,10 @@ teams are refused, on the page and on a forged POST."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from rcagraph.errors import NotFoundError
@@ -18,6 +19,21 @@ from rcagraph.postmortem.common import SYSTEM, Role
 from tests.browser.conftest import DEMO_INCIDENT, SCOPE, VIEWPORT, Workspace, sign_in
 
 Shoot = Callable[[Page, str], Path]
+#: how long a step may take: creating a post-mortem builds its draft from the graph, which
+#: takes seconds on a loaded CI machine (Playwright's own default for expect is 5 s)
+SLOW_MS = 60_000
+
+
+@pytest.fixture(autouse=True)
+def patient(page: Page) -> Iterator[None]:
+    page.context.set_default_timeout(SLOW_MS)
+    expect.set_options(timeout=SLOW_MS)
+    try:
+        yield
+    finally:
+        expect.set_options(timeout=5_000)
+
+
 PM_ID = f"PM-{DEMO_INCIDENT}"
 PM_PAGE = f"/ui/postmortems/{PM_ID}?scope={SCOPE}"
 OWNERS = ("web-team", "cart-team")
@@ -35,7 +51,7 @@ def ensure_postmortem(workspace: Workspace) -> None:
 def second_session(browser: Browser, workspace: Workspace, token: str, start: str) -> Page:
     """Another person's browser: a new context (its own cookies), signed in at ``start``."""
     context = browser.new_context(base_url=workspace.url, viewport=VIEWPORT)
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(SLOW_MS)
     pg = context.new_page()
     sign_in(pg, token, start)
     return pg

@@ -187,6 +187,7 @@ def _page(
 ) -> Response:
     versions = wf.postmortems.versions(pm.id, pm.scope, user.actor)
     history = verification_rows(wf.verifier.history(pm.id, pm.scope, user.actor))
+    hints = hints_by_field(pm.findings)
     return render(
         request,
         "postmortem.html",
@@ -199,7 +200,8 @@ def _page(
         versions=versions,
         actions=wf.actions.of_postmortem(pm.id, pm.scope, user.actor),
         verifications=history,
-        hints=hints_by_field(pm.findings),
+        hints=hints,
+        timeline_hinted=any(k.startswith("timeline/") for k in hints),
         cannot_edit=may_change(wf, user, pm),
         error=error,
         glossary=GLOSSARY,
