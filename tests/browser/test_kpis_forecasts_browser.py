@@ -61,19 +61,23 @@ def test_kpis_over_time_and_per_team(
     for name in ("MTTD", "MTTR", "Time to first action", "Remediation cycle", "Overdue share"):
         expect(page.locator("figure figcaption", has_text=name)).to_have_count(1)
     table = page.locator("table.list")
-    expect(table.get_by_role("rowheader", name="2026-03")).to_be_visible()  # the demo incident
-    expect(table.get_by_role("rowheader", name="2026-01")).to_be_visible()  # the history
+    expect(
+        table.get_by_role("rowheader", name="2026-03", exact=True)
+    ).to_be_visible()  # the demo incident
+    expect(
+        table.get_by_role("rowheader", name="2026-01", exact=True)
+    ).to_be_visible()  # the history
     bar = charts.first.locator("g.mark").first
     bar.focus()
     expect(page.locator("figure .detail").first).to_contain_text("min")
     shoot(page, "kpis")
-    page.get_by_label("Group").select_option("team")
+    page.get_by_label("Group by").select_option("team")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"by=team"))
-    expect(table.get_by_role("rowheader", name="web-team")).to_be_visible()
-    page.get_by_label("Group").select_option("service")
+    expect(table.get_by_role("rowheader", name="web-team", exact=True)).to_be_visible()
+    page.get_by_label("Group by").select_option("service")
     page.get_by_role("button", name="Show").click()
-    expect(table.get_by_role("rowheader", name="frontend")).to_be_visible()
+    expect(table.get_by_role("rowheader", name="frontend", exact=True)).to_be_visible()
 
 
 def test_forecasts_with_their_drivers(

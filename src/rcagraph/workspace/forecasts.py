@@ -38,7 +38,7 @@ def forecasts(
     user: ViewerPage,
     rca: RcaPage,
     scope: Scope = "default",
-    horizon: Literal["24h", "7d"] | None = None,
+    horizon: Literal["24h", "7d", ""] = "",
     at: str = "",
     top: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Response:
@@ -48,7 +48,7 @@ def forecasts(
     missing = ""
     found: list[Forecast] = []
     try:
-        found = rca.forecast(scope, horizon, None, at=local_time(at, "at"), write=False)
+        found = rca.forecast(scope, horizon or None, None, at=local_time(at, "at"), write=False)
     except NotFoundError as exc:
         missing = str(exc)
     found.sort(key=lambda f: f.probability, reverse=True)
@@ -68,5 +68,5 @@ def forecasts(
         rows=rows,
         chart=chart,
         missing=missing,
-        query={"scope": scope, "horizon": horizon or "", "at": at, "top": top},
+        query={"scope": scope, "horizon": horizon, "at": at, "top": top},
     )

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
 
-from rcagraph.api.models import Scope
 from rcagraph.postmortem.common import Role
 from rcagraph.workspace.charts import bars_svg
-from rcagraph.workspace.incidents import local_time
+from rcagraph.workspace.incidents import IncidentFilters, input_error, local_time
 from rcagraph.workspace.pages import (
     PREFIX,
     NavEntry,
@@ -57,17 +57,21 @@ def kpis(
     user: ViewerPage,
     wf: WorkflowPage,
     by: Literal["month", "week", "team", "service"] = "month",
-    scope: Scope | None = None,
+    scope: str = "",
     since: str = "",
     until: str = "",
 ) -> Response:
     """The KPIs of the incidents the token sees (``scope``, started ``since``/``until``)."""
-    if scope is not None:
-        user.actor.require_scope(scope)
+    try:
+        chosen = IncidentFilters.model_validate({"scope": scope.strip() or None}).scope
+    except ValidationError as exc:
+        raise input_error(exc) from None
+    if chosen is not None:
+        user.actor.require_scope(chosen)
     common: dict[str, Any] = {
         "since": local_time(since, "since"),
         "until": local_time(until, "until"),
-        "scope": scope,
+        "scope": chosen,
         "scopes": user.actor.visible_scopes(),
     }
     rows = wf.kpis.compute(group_by=by, **common)
@@ -91,5 +95,5 @@ def kpis(
         by=by,
         groupings=GROUPINGS,
         metrics=METRICS,
-        query={"scope": scope or "", "since": since, "until": until},
+        query={"scope": chosen or "", "since": since, "until": until},
     )
