@@ -74,6 +74,14 @@ def forged_post(page: Page, path: str, fields: dict[str, str]) -> tuple[int, str
     return status, text
 
 
+def fits_a_narrow_window(page: Page) -> None:
+    """At 390 px wide the page reflows: nothing wider than the window."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{page.url} is {width} px wide in a 390 px window"
+    page.set_viewport_size(VIEWPORT)
+
+
 def test_edit_diff_review_and_publish(
     page: Page, browser: Browser, workspace: Workspace, shoot: Shoot
 ) -> None:
@@ -175,6 +183,7 @@ def test_edit_diff_review_and_publish(
     expect(page.get_by_role("heading", name="Glossary")).to_be_visible()
     expect(page.locator("#glossary")).to_contain_text("Owner rule")
     shoot(page, "postmortem")
+    fits_a_narrow_window(page)
 
 
 def test_a_viewer_cannot_save_a_version(page: Page, workspace: Workspace) -> None:
@@ -261,6 +270,7 @@ def test_mark_the_actions_done_and_verify(page: Page, workspace: Workspace, shoo
     assert {a["status"] for a in wf.actions.of_postmortem(PM_ID, SCOPE)} == {"verified"}
     page.goto("/ui/actions")
     expect(page.locator("section.col-verified")).to_contain_text(first)
+    fits_a_narrow_window(page)
 
 
 def test_a_viewer_cannot_change_an_action(page: Page, workspace: Workspace) -> None:
