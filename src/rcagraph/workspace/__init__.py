@@ -17,11 +17,19 @@ from fastapi.staticfiles import StaticFiles
 from rcagraph.api import create_app as create_api
 from rcagraph.core import RcaGraph
 from rcagraph.settings import Settings
-from rcagraph.workspace import auth, incident, incidents
+from rcagraph.workspace import actions, auth, forecasts, incident, incidents, kpis, postmortem
 from rcagraph.workspace.pages import PREFIX, WorkspaceState
 
 #: every page router of the workspace, in the order they are added
-PAGE_ROUTERS: tuple[APIRouter, ...] = (auth.router, incidents.router, incident.router)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    incidents.router,
+    incident.router,
+    postmortem.router,
+    actions.router,
+    kpis.router,
+    forecasts.router,
+)
 #: where the stylesheet, the script and the icons are served from
 STATIC = f"{PREFIX}/static"
 
