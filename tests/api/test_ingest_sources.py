@@ -105,3 +105,22 @@ def test_unleash_webhook_addon(api: Api) -> None:
     )
     assert bad.status_code == 422 and "createdAt" in bad.text
     assert api.client.post("/api/v1/ingest/unleash", json=UNLEASH_ENABLED).status_code == 401
+
+
+SOURCE_REFS = Query(
+    "t.api_change_refs",
+    "MATCH (c:Change) RETURN c.change_id AS id, c.source AS source, c.source_ref AS ref "
+    "ORDER BY ref",
+)
+
+
+def test_an_array_deliverys_provenance_is_the_elements_index(api: Api) -> None:
+    """Two CDEvents in one JSON array: each change's provenance names the endpoint and its
+    index in what was sent (``[1]``), not the line of the internal file it was written to."""
+    second = json.loads(json.dumps(DEPLOYED))
+    second["context"]["id"] = "0b9e2c41-5d7f-4a8e-b3c6-1f2a3b4c5d6e"
+    second["subject"]["id"] = "service/payment"
+    post(api, "/api/v1/ingest/cdevents", [DEPLOYED, second])
+    rows = api.rca.graph.read(SOURCE_REFS)
+    assert [r["ref"] for r in rows] == ["[0]", "[1]"]
+    assert all(r["source"].startswith("POST /api/v1/ingest/cdevents sha256:") for r in rows)

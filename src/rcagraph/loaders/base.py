@@ -9,6 +9,7 @@ record into rows for named ``UNWIND`` queries, and writes them in batches throug
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -127,6 +128,31 @@ class LoadOptions:
     redactor: Redactor = DEFAULT_REDACTOR
 
 
+_STEP = re.compile(r"/([^/]*)")
+
+
+def dotted(pointer: str) -> str:
+    """A JSON pointer as a path in what was sent: ``/a/1/b/0`` → ``a[1].b[0]``."""
+    out = ""
+    for step in _STEP.findall(pointer):
+        step = step.replace("~1", "/").replace("~0", "~")
+        out += f"[{step}]" if step.isdigit() else (f".{step}" if out else step)
+    return out
+
+
+class Located(Protocol):
+    """A record's place in its file (:class:`rcagraph.loaders.records.Where`)."""
+
+    @property
+    def line(self) -> int | None: ...
+
+    @property
+    def pointer(self) -> str | None: ...
+
+    @property
+    def ref(self) -> str: ...
+
+
 @dataclass(slots=True)
 class LoadContext:
     """Everything a loader needs to write one bundle's records."""
@@ -141,6 +167,9 @@ class LoadContext:
     #: the name of what was sent when the file is an HTTP delivery (``POST /v1/logs
     #: sha256:…``): provenance and messages say it instead of the internal file's name
     delivery: str | None = None
+    #: the delivery was a JSON array written one element a line: a record's position in what
+    #: was sent is its array index, not the internal file's line (:meth:`source_ref`)
+    delivery_array: bool = False
     #: masks secrets and personal data in free text before it is stored (:meth:`mask`)
     redactor: Redactor = DEFAULT_REDACTOR
 
@@ -166,6 +195,14 @@ class LoadContext:
             return path.relative_to(self.bundle_dir).as_posix()
         except ValueError:
             return path.as_posix()
+
+    def source_ref(self, where: Located) -> str:
+        """Where a record sits, as provenance says it: ``line N`` (and a pointer) in a file,
+        the element's index in an array delivery (``[1]``, ``[1].context.id``)."""
+        if self.delivery_array and where.line is not None:
+            inner = dotted(where.pointer or "")
+            return f"[{where.line - 1}]" + ("." + inner if inner else "")
+        return where.ref
 
     def provenance(self, source: str, source_ref: str) -> dict[str, Any]:
         return {"source": source, "source_ref": source_ref, "loader_version": LOADER_VERSION}

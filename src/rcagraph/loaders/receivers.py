@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import tarfile
 import tempfile
 import zipfile
@@ -43,6 +42,7 @@ from rcagraph.loaders.base import (
     LoadOptions,
     LoadReport,
     Rejection,
+    dotted,
 )
 from rcagraph.loaders.bundle import discover, load_bundle, load_context, load_file
 from rcagraph.loaders.limits import (
@@ -90,18 +90,6 @@ def canonical_json(payload: Any) -> bytes:
 def delivery_id(canonical: bytes) -> str:
     """``sha256:`` and the first 16 hex digits of the canonical payload's sha256."""
     return "sha256:" + hashlib.sha256(canonical).hexdigest()[:16]
-
-
-_STEP = re.compile(r"/([^/]*)")
-
-
-def dotted(pointer: str) -> str:
-    """A JSON pointer as a path in what was sent: ``/a/1/b/0`` → ``a[1].b[0]``."""
-    out = ""
-    for step in _STEP.findall(pointer):
-        step = step.replace("~1", "/").replace("~0", "~")
-        out += f"[{step}]" if step.isdigit() else (f".{step}" if out else step)
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +167,7 @@ class Receivers:
                 report = LoadReport(scope=scope, bundle="receiver", started_at=datetime.now(UTC))
                 ctx = load_context(TxGraph(tx, self.graph), self.options, scope, root, report)
                 ctx.delivery = delivery.name if delivery is not None else None
+                ctx.delivery_array = delivery is not None and delivery.array
                 load_file(loader, path, ctx)
                 report.finished_at = datetime.now(UTC)
                 if delivery is not None:

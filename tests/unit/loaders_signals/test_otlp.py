@@ -18,7 +18,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from rcagraph.errors import InputError
 from rcagraph.loaders import otlp, otlp_proto
-from rcagraph.loaders.base import Rejection
+from rcagraph.loaders.base import Rejection, dotted
 from rcagraph.loaders.logs import LogRecord, parse_log_value
 from rcagraph.loaders.otlp_metrics import (
     Converter,
@@ -27,7 +27,7 @@ from rcagraph.loaders.otlp_metrics import (
     histogram_quantile,
     parse_metrics_value,
 )
-from rcagraph.loaders.receivers import Delivery, canonical_json, delivery_id, dotted
+from rcagraph.loaders.receivers import Delivery, canonical_json, delivery_id
 from rcagraph.loaders.records import Where
 from rcagraph.loaders.traces import Span, parse_trace_value
 from tests.unit.loaders_signals import otlp_samples as s

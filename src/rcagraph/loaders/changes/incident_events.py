@@ -69,7 +69,7 @@ def write_incident_events(ctx: LoadContext, batch: list[tuple[IncidentEventRow, 
     rows: list[dict[str, Any]] = []
     symptoms: list[dict[str, Any]] = []
     for event, where in sorted(batch, key=lambda item: item[0].at):
-        prov = ctx.provenance(where.file, where.ref)
+        prov = ctx.provenance(where.file, ctx.source_ref(where))
         iuid = incident_uid(ctx.scope, event.incident_id)
         rows.append(
             {

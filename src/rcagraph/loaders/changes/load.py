@@ -98,7 +98,7 @@ def write_changes(ctx: LoadContext, kind: str, batch: list[tuple[ChangeRow, Wher
     toggled: list[dict[str, Any]] = []
     uses: list[dict[str, Any]] = []
     for row, where in batch:
-        prov = ctx.provenance(where.file, where.ref)
+        prov = ctx.provenance(where.file, ctx.source_ref(where))
         query = _SUBLABEL_QUERY[row.kind]
         by_query.setdefault(query.name, (query, []))[1].append(row.node(scope, prov))
         cuid = change_uid(scope, row.kind, row.change_id)

@@ -304,7 +304,7 @@ class KubernetesLoader:
                     "end_at": s.end_at,
                     "count": s.count,
                     "summary": s.summary,
-                    **ctx.provenance(where.file, where.ref),
+                    **ctx.provenance(where.file, ctx.source_ref(where)),
                 }
             )
         extra = ctx.params()
@@ -339,5 +339,5 @@ def _step_row(ctx: LoadContext, step: RolloutStep, where: Where, service: str) -
                 "pod_template_hash": version,
             }
         ),
-        **ctx.provenance(where.file, where.ref),
+        **ctx.provenance(where.file, ctx.source_ref(where)),
     }
