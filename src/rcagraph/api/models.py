@@ -7,6 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from rcagraph.postmortem.common import Actor
+from rcagraph.postmortem.incidents import Incident, IncidentService
+from rcagraph.postmortem.incidents import SymptomIn as Symptom
 from rcagraph.schema.signals import Signal
 
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][\w.:/@-]*$")]
@@ -37,6 +40,20 @@ class IncidentDeclare(_In):
     system: Name | None = None
     symptoms: list[SymptomIn] = Field(default_factory=list, max_length=100)
     scope: Scope = "default"
+
+    def declare(self, incidents: IncidentService, actor: Actor) -> Incident:
+        """Declare this incident (the API's and the workspace's one call of the use case)."""
+        return incidents.declare(
+            actor,
+            id=self.id,
+            title=self.title,
+            severity=self.severity,
+            started_at=self.started_at,
+            detected_at=self.detected_at,
+            system=self.system,
+            symptoms=[Symptom(s.service, s.signal, s.metric) for s in self.symptoms],
+            scope=self.scope,
+        )
 
 
 class IncidentUpdate(_In):

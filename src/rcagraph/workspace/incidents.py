@@ -13,7 +13,7 @@ from rcagraph.api.models import IncidentDeclare, IncidentStatus, Name, Scope, Se
 from rcagraph.api.params import parse_time
 from rcagraph.errors import InputError
 from rcagraph.postmortem.common import Role
-from rcagraph.postmortem.incidents import STATUSES, SymptomIn
+from rcagraph.postmortem.incidents import STATUSES
 from rcagraph.postmortem.policy import SEVERITIES
 from rcagraph.schema.signals import SIGNALS
 from rcagraph.workspace.pages import (
@@ -177,15 +177,5 @@ def declare(
         body = IncidentDeclare.model_validate(raw)
     except ValidationError as exc:
         raise input_error(exc) from None
-    incident = wf.incidents.declare(
-        user.actor,
-        id=body.id,
-        title=body.title,
-        severity=body.severity,
-        started_at=body.started_at,
-        detected_at=body.detected_at,
-        system=body.system,
-        symptoms=[SymptomIn(s.service, s.signal, s.metric) for s in body.symptoms],
-        scope=body.scope,
-    )
+    incident = body.declare(wf.incidents, user.actor)
     return redirect(incident_path(incident.id, incident.scope))

@@ -22,7 +22,6 @@ from rcagraph.api.models import (
 from rcagraph.api.params import parse_time
 from rcagraph.postmortem.common import jsonable, jsonable_dict
 from rcagraph.postmortem.hypotheses import hypothesis_json
-from rcagraph.postmortem.incidents import SymptomIn
 from rcagraph.postmortem.render import render_markdown
 from rcagraph.timeline import timeline_json
 
@@ -63,17 +62,7 @@ def list_incidents(
 
 @router.post("/incidents", status_code=201, response_model=IncidentOut)
 def declare_incident(body: IncidentDeclare, wf: WorkflowDep, actor: Responder) -> dict[str, Any]:
-    incident = wf.incidents.declare(
-        actor,
-        id=body.id,
-        title=body.title,
-        severity=body.severity,
-        started_at=body.started_at,
-        detected_at=body.detected_at,
-        system=body.system,
-        symptoms=[SymptomIn(s.service, s.signal, s.metric) for s in body.symptoms],
-        scope=body.scope,
-    )
+    incident = body.declare(wf.incidents, actor)
     return jsonable_dict(incident.public())
 
 
