@@ -25,7 +25,15 @@ from pathlib import Path
 import neo4j
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Error, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Error,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 from rcagraph.core import RcaGraph
 from rcagraph.graph import Query
@@ -52,6 +60,11 @@ CHROMIUM_ARGS = (
     "--disable-sync",
 )
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+#: the ``shoot`` fixture: a screenshot of the page under a name
+Shoot = Callable[[Page, str], Path]
+#: how long a step may take where the page does real work (creating a post-mortem builds its
+#: draft from the graph, seconds on a loaded CI machine; Playwright's default for expect is 5 s)
+SLOW_MS = 60_000
 
 _WIPE = Query(
     "tests.browser.wipe",
@@ -179,3 +192,14 @@ def sign_in(pg: Page, token: str, start: str = "/ui/incidents") -> None:
     pg.get_by_label("API token").fill(token)
     pg.get_by_role("button", name="Sign in").click()
     pg.wait_for_url(lambda url: start in url and "/sign-in" not in url)
+
+
+@pytest.fixture
+def patient(page: Page) -> Iterator[None]:
+    """Playwright's timeouts at :data:`SLOW_MS` for one test (``usefixtures("patient")``)."""
+    page.context.set_default_timeout(SLOW_MS)
+    expect.set_options(timeout=SLOW_MS)
+    try:
+        yield
+    finally:
+        expect.set_options(timeout=5_000)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,22 +15,9 @@ from rcagraph.forecast.history import History
 from rcagraph.forecast.service import ForecastOptions, write_history
 from rcagraph.graph import Query
 from rcagraph.synthetic.forecast_history import HistoryConfig, generate_history
-from tests.browser.conftest import Workspace, sign_in
+from tests.browser.conftest import Shoot, Workspace, sign_in
 
-Shoot = Callable[[Page, str], Path]
-#: how long a step may take: creating a post-mortem builds its draft from the graph, which
-#: takes seconds on a loaded CI machine (Playwright's own default for expect is 5 s)
-SLOW_MS = 60_000
-
-
-@pytest.fixture(autouse=True)
-def patient(page: Page) -> Iterator[None]:
-    page.context.set_default_timeout(SLOW_MS)
-    expect.set_options(timeout=SLOW_MS)
-    try:
-        yield
-    finally:
-        expect.set_options(timeout=5_000)
+pytestmark = pytest.mark.usefixtures("patient")
 
 
 HISTORY_SCOPE = "ui-history"

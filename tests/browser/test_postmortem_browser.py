@@ -8,30 +8,23 @@ teams are refused, on the page and on a forged POST."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from rcagraph.errors import NotFoundError
 from rcagraph.postmortem.common import SYSTEM, Role
-from tests.browser.conftest import DEMO_INCIDENT, SCOPE, VIEWPORT, Workspace, sign_in
+from tests.browser.conftest import (
+    DEMO_INCIDENT,
+    SCOPE,
+    SLOW_MS,
+    VIEWPORT,
+    Shoot,
+    Workspace,
+    sign_in,
+)
 
-Shoot = Callable[[Page, str], Path]
-#: how long a step may take: creating a post-mortem builds its draft from the graph, which
-#: takes seconds on a loaded CI machine (Playwright's own default for expect is 5 s)
-SLOW_MS = 60_000
-
-
-@pytest.fixture(autouse=True)
-def patient(page: Page) -> Iterator[None]:
-    page.context.set_default_timeout(SLOW_MS)
-    expect.set_options(timeout=SLOW_MS)
-    try:
-        yield
-    finally:
-        expect.set_options(timeout=5_000)
+pytestmark = pytest.mark.usefixtures("patient")
 
 
 PM_ID = f"PM-{DEMO_INCIDENT}"

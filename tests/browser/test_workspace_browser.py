@@ -5,15 +5,12 @@ session is over or the form did not come from the workspace."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from rcagraph.postmortem.common import SYSTEM, Role
-from tests.browser.conftest import DEMO_INCIDENT, SCOPE, Workspace, sign_in
+from tests.browser.conftest import DEMO_INCIDENT, SCOPE, Shoot, Workspace, sign_in
 
-Shoot = Callable[[Page, str], Path]
 INCIDENT_PAGE = f"/ui/incidents/{DEMO_INCIDENT}?scope={SCOPE}"
 
 

@@ -8,7 +8,7 @@ with the API's gates (the reason shown where a gate blocks), the glossary, and t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -408,6 +408,24 @@ def refused_page(
     return _page(request, user, wf, fresh, error=public_message(exc, status), status=status)
 
 
+def _review_step(
+    request: Request,
+    user: User,
+    wf: Workflow,
+    pm_id: str,
+    scope: str,
+    step: Callable[[PostMortem], object],
+) -> Response:
+    """One review step (submit, approve, publish) on the post-mortem: back to its review
+    section, or its page with the reason a gate blocked."""
+    pm = wf.postmortems.get(pm_id, scope or None, user.actor)
+    try:
+        step(pm)
+    except RcaGraphError as exc:
+        return refused_page(request, user, wf, pm, exc)
+    return redirect(postmortem_path(pm.id, pm.scope) + "#review")
+
+
 @router.post("/postmortems/{pm_id}/submit")
 def submit(
     request: Request,
@@ -417,12 +435,14 @@ def submit(
     scope: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """draft → in review: ``POST /api/v1/postmortems/{id}/submit``."""
-    pm = wf.postmortems.get(pm_id, scope or None, user.actor)
-    try:
-        pm = wf.postmortems.submit(user.actor, pm.id, pm.scope)
-    except RcaGraphError as exc:
-        return refused_page(request, user, wf, pm, exc)
-    return redirect(postmortem_path(pm.id, pm.scope) + "#review")
+    return _review_step(
+        request,
+        user,
+        wf,
+        pm_id,
+        scope,
+        lambda pm: wf.postmortems.submit(user.actor, pm.id, pm.scope),
+    )
 
 
 @router.post("/postmortems/{pm_id}/approve")
@@ -437,12 +457,14 @@ def approve(
     """Approve the shown version: ``POST /api/v1/postmortems/{id}/approve`` (refused for the
     version's author, a stale version, a post-mortem not in review)."""
     body = ApproveIn(version=version)
-    pm = wf.postmortems.get(pm_id, scope or None, user.actor)
-    try:
-        pm = wf.postmortems.approve(user.actor, pm.id, body.version, pm.scope)
-    except RcaGraphError as exc:
-        return refused_page(request, user, wf, pm, exc)
-    return redirect(postmortem_path(pm.id, pm.scope) + "#review")
+    return _review_step(
+        request,
+        user,
+        wf,
+        pm_id,
+        scope,
+        lambda pm: wf.postmortems.approve(user.actor, pm.id, body.version, pm.scope),
+    )
 
 
 @router.post("/postmortems/{pm_id}/publish")
@@ -454,12 +476,14 @@ def publish(
     scope: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """approved → published: ``POST /api/v1/postmortems/{id}/publish``."""
-    pm = wf.postmortems.get(pm_id, scope or None, user.actor)
-    try:
-        pm = wf.postmortems.publish(user.actor, pm.id, pm.scope)
-    except RcaGraphError as exc:
-        return refused_page(request, user, wf, pm, exc)
-    return redirect(postmortem_path(pm.id, pm.scope) + "#review")
+    return _review_step(
+        request,
+        user,
+        wf,
+        pm_id,
+        scope,
+        lambda pm: wf.postmortems.publish(user.actor, pm.id, pm.scope),
+    )
 
 
 @dataclass(frozen=True, slots=True)
