@@ -31,7 +31,12 @@ What each bundle gets:
   The data do not say when the command ran. The change is placed at the first sample of the
   issue's metrics window (the window the dataset recorded for the issue), which is before the
   target time in every issue; ``attributes.at_inferred`` says so.
-* ``topology/edges.csv`` from ``graph.csv``.
+* ``topology/edges.csv`` from ``graph.csv``; ``topology/xray-inferred.yaml``: a Backstage
+  Resource for each node that X-Ray infers from its callers' subsegments alone (a ``remote``
+  node — an HTTP endpoint without the X-Ray SDK, such as a load balancer or an external API —,
+  an AWS resource reached through the SDK, an SQL database), annotated
+  ``rcagraph.io/instrumented: "false"``: its figures are its callers' measurements of the
+  calls, which the engine takes into account (see ``mirrors_peer`` in docs/ranking.md).
 * ``metrics/metrics.csv`` (long form, epoch seconds): unless ``--baseline-rows 0``, the last N
   rows of the scenario's ``noissue/metrics.csv`` (normal operation, recorded on other days —
   *after* the issues — so they are moved back by whole days, time of day, spacing and values
@@ -64,6 +69,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SOURCE = ROOT.parent / "shared" / "datasets" / "petshop" / "dataset"
@@ -179,6 +186,64 @@ def edges(graph_csv: Path) -> list[tuple[str, str]]:
     return out
 
 
+#: X-Ray node types whose figures come from the node's own segments: the compute services that
+#: run the X-Ray SDK or whose AWS service records segments (a name without a type suffix is an
+#: instrumented service too)
+XRAY_SEGMENT_TYPES = (
+    "AWS::ECS::Container",
+    "AWS::ECS::Fargate",
+    "AWS::EC2::Instance",
+    "AWS::EKS::Container",
+    "AWS::ElasticBeanstalk::Environment",
+    "AWS::Lambda",
+    "AWS::Lambda::Function",
+    "AWS::ApiGateway::Stage",
+    "AWS::StepFunctions::StateMachine",
+)
+
+
+def xray_instrumented(node: str) -> bool:
+    """Whether an X-Ray service-map node reports from inside (its own segments) rather than
+    only through its callers' subsegments. X-Ray infers a ``remote`` node (an HTTP call to an
+    uninstrumented endpoint: a load balancer, an external API), an AWS resource called through
+    the SDK (a DynamoDB table, S3, SQS, SNS, SSM, STS) and an SQL database from the callers'
+    subsegments alone (the dataset names a node ``<name>_<type>``); a ``client`` node is the
+    caller outside the map."""
+    if node.endswith(("_remote", "_Database::SQL")):
+        return False
+    if "AWS::" in node:
+        return node.endswith(XRAY_SEGMENT_TYPES) or node.startswith(XRAY_SEGMENT_TYPES)
+    return True
+
+
+def _xray_type(node: str) -> str:
+    if node.endswith("_remote"):
+        return "load-balancer" if ".elb." in node else "external"
+    if node.endswith(("_Database::SQL", "::Table", "_AWS::DynamoDB")):
+        return "database"
+    if "::SQS::" in node:
+        return "queue"
+    if node.endswith("_AWS::S3"):
+        return "storage"
+    return "cloud-service"
+
+
+def catalog(nodes: Iterable[str]) -> list[dict[str, Any]]:
+    """Backstage Resource entities for the X-Ray nodes seen only through their callers
+    (``rcagraph.io/instrumented: "false"``, see :func:`xray_instrumented`); instrumented nodes
+    need no entity (edges.csv names them)."""
+    return [
+        {
+            "apiVersion": "backstage.io/v1alpha1",
+            "kind": "Resource",
+            "metadata": {"name": n, "annotations": {"rcagraph.io/instrumented": "false"}},
+            "spec": {"type": _xray_type(n), "owner": "group:petshop"},
+        }
+        for n in sorted(set(nodes))
+        if not xray_instrumented(n)
+    ]
+
+
 def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -276,10 +341,10 @@ def convert_issue(
     (bundle / "truth.json").write_text(json.dumps({"root_cause": root}, indent=2) + "\n")
     if change is not None and with_changes:
         (bundle / "changes.jsonl").write_text(json.dumps(change) + "\n")
-    write_csv(
-        bundle / "topology" / "edges.csv",
-        ["caller", "callee"],
-        edges(source / issue.scenario / "graph.csv"),
+    graph = edges(source / issue.scenario / "graph.csv")
+    write_csv(bundle / "topology" / "edges.csv", ["caller", "callee"], graph)
+    (bundle / "topology" / "xray-inferred.yaml").write_text(
+        yaml.safe_dump_all(catalog(n for e in graph for n in e), sort_keys=False)
     )
     header = ["timestamp", "service", "metric", "value"]
     rows: Iterable[tuple[str, str, str, str]] = wide_to_long(metrics_csv)

@@ -137,7 +137,7 @@ COMPONENTS_EDGES = Query(
     """
 MATCH (a:Component {scope: $scope}) WHERE a.name IN $names
 WITH collect(a) AS comps
-RETURN [c IN comps | [c.name, c.kind, c.owner, c.uid]] AS components,
+RETURN [c IN comps | [c.name, c.kind, c.owner, c.uid, c.instrumented]] AS components,
        COLLECT {
          UNWIND comps AS a
          MATCH (a)-[r:DEPENDS_ON|CALLS]->(b:Component {scope: $scope})

@@ -93,6 +93,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "explained_by_change": -3.0,
     "alert_only": -0.5,
     "victim": -3.0,
+    "mirrors_peer": -3.0,
 }
 
 

@@ -40,6 +40,10 @@ class ComponentInfo:
     kind: str | None = None
     owner: str | None = None
     uid: str | None = None  # the :Component node (for write-back links)
+    #: False for a component seen only through its callers' measurements (an uninstrumented
+    #: peer: a load balancer, a gateway, an external endpoint, a managed resource seen through
+    #: SDK calls; the graph's ``Component.instrumented``); None when unknown
+    instrumented: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

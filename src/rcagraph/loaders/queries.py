@@ -93,7 +93,8 @@ def _component(sublabel: LiteralString) -> Query:
         "ON CREATE SET n.ingested_at = $ingested_at "
         "SET n:" + sublabel + ", n.scope = $scope, n.name = row.name, n.kind = row.kind, "
         "n.system = row.system, n.owner = row.owner, n.lifecycle = row.lifecycle, "
-        "n.annotations = row.annotations, n.tier = row.tier, " + _NPROV,
+        "n.annotations = row.annotations, n.tier = row.tier, "
+        "n.instrumented = row.instrumented, " + _NPROV,
     )
 
 

@@ -60,6 +60,10 @@ from rcagraph.loaders.records import (
 )
 
 FLAGS_ANNOTATION = "rcagraph.io/feature-flags"
+#: "false" for a component seen only through its callers' measurements (an uninstrumented
+#: peer: a load balancer, a gateway, an external endpoint, a managed resource reached through an
+#: SDK); "true" for one that emits its own telemetry; absent: unknown
+INSTRUMENTED_ANNOTATION = "rcagraph.io/instrumented"
 _DOC_SEPARATOR = re.compile(r"^---(\s.*)?$")
 _SKIPPED_KINDS = frozenset({"Domain", "Location", "Template"})
 DEFAULT_NAMESPACE = "default"
@@ -263,6 +267,19 @@ def _ref(
     return ref
 
 
+def _instrumented(annotations: dict[str, str]) -> bool | None:
+    value = annotations.get(INSTRUMENTED_ANNOTATION)
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text not in ("true", "false"):
+        raise RecordError(
+            f"must be 'true' or 'false', not {value!r}",
+            field=f"metadata.annotations.{INSTRUMENTED_ANNOTATION}",
+        )
+    return text == "true"
+
+
 def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRows) -> None:
     """Add one catalog entity's rows to ``rows`` (raises RecordError naming the field, or
     RecordSkipped for a kind outside the model)."""
@@ -309,6 +326,7 @@ def parse_entity(doc: object, scope: str, prov: dict[str, Any], rows: CatalogRow
         row = {
             "uid": cuid,
             "name": name,
+            "instrumented": _instrumented(meta.annotations),
             "kind": component_kind(kind, spec.type),
             "system": system.key if system else None,
             "owner": spec.owner,

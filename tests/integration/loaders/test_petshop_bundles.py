@@ -10,6 +10,7 @@ import pytest
 from bench.datasets.petshop import convert, retime_before
 
 from rcagraph.core import RcaGraph
+from rcagraph.engine.extract import extract_view
 from rcagraph.graph import Query
 from rcagraph.ids import bundle_scope
 
@@ -65,6 +66,24 @@ def test_a_converted_bundle_loads(source: Path, rca: RcaGraph, tmp_path: Path) -
         id=truth["change_id"],
     )
     assert found == [{"service": truth["service"]}]
+    # X-Ray's inferred nodes are marked as seen only through their callers, and the engine's
+    # view carries the mark
+    marked = rca.graph.read(
+        Query(
+            "t.petshop_instrumented",
+            "MATCH (c:Component {scope: $scope}) "
+            "RETURN c.name AS name, c.instrumented AS instrumented ORDER BY name",
+        ),
+        scope=scope,
+    )
+    flags = {r["name"]: r["instrumented"] for r in marked}
+    assert flags["servi-searc.us-west-2.elb.amazonaws.com_remote"] is False
+    assert flags["petInfo_AWS::DynamoDB::Table"] is False
+    assert flags["PetSearch_AWS::ECS::Fargate"] is None
+    assert report.kinds["catalog"].loaded == sum(v is False for v in flags.values()) > 10
+    view = extract_view(rca.graph, incident["id"], scope)
+    assert view.components["servi-searc.us-west-2.elb.amazonaws.com_remote"].instrumented is False
+    assert view.components["PetSearch_AWS::ECS::Fargate"].instrumented is None
 
 
 def test_normal_operation_rows_move_back_by_whole_days_before_the_issue() -> None:

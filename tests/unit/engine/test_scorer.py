@@ -5,6 +5,7 @@ from datetime import timedelta
 from rcagraph.engine.base import Ranker, Truth
 from rcagraph.engine.features import FEATURE_NAMES, FeatureConfig, ViewGraph, build_candidates
 from rcagraph.engine.scorer import DefaultScorer, ScorerConfig
+from rcagraph.engine.view import ComponentInfo, Edge, IncidentView
 
 from .views import bad_deploy_view, chg, service_fault_view, shop_view, sig
 
@@ -234,3 +235,44 @@ def test_component_onset_ignores_episodes_before_the_horizon() -> None:
     assert set(vg.deps("checkout")) == {"cart"}  # payment: no signals, nothing below it
     # checkout has no anomaly of its own: frontend's dependencies are looked up through it
     assert "cart" in vg.deps("frontend") and "checkout" not in vg.deps("frontend")
+
+
+def _lb_view(
+    *, instrumented: bool | None, lb_at: float = -6, cart_calls_lb: bool = False
+) -> IncidentView:
+    """checkout calls cart and also cart-lb, a load balancer seen only through checkout's
+    client measurements; cart fails at -6, the balancer's figures shift at ``lb_at``."""
+    view = shop_view(
+        signals=[
+            sig("cart", -6),
+            sig("cart-lb", lb_at, mag=12),
+            sig("checkout", -4),
+            sig("frontend", -1),
+        ],
+    )
+    view.components["cart-lb"] = ComponentInfo("cart-lb", "loadbalancer", instrumented=instrumented)
+    view.edges.append(Edge("checkout", "cart-lb", "CALLS"))
+    if cart_calls_lb:
+        view.edges.append(Edge("cart", "cart-lb", "CALLS"))
+    return view
+
+
+def test_a_balancer_seen_only_by_callers_defers_to_the_peer_failing_with_it() -> None:
+    view = _lb_view(instrumented=False)
+    cands = {c.service: c for c in build_candidates(view) if c.kind == "service"}
+    assert cands["cart-lb"].features["mirrors_peer"] == 1.0
+    assert cands["cart-lb"].features["root_explains"] == 0.0
+    assert cands["cart"].features["mirrors_peer"] == 0.0
+    assert any("cart, which they also call" in e.summary for e in cands["cart-lb"].evidence)
+    assert DefaultScorer().rank(view).candidates[0].service == "cart"
+
+
+def test_mirroring_needs_an_uninstrumented_component_a_shared_onset_and_no_dependency() -> None:
+    for view in (
+        _lb_view(instrumented=None),  # unknown: judged as instrumented
+        _lb_view(instrumented=True),
+        _lb_view(instrumented=False, lb_at=-15),  # not the same failure
+        _lb_view(instrumented=False, cart_calls_lb=True),  # cart depends on it
+    ):
+        cands = {c.service: c for c in build_candidates(view) if c.kind == "service"}
+        assert cands["cart-lb"].features["mirrors_peer"] == 0.0

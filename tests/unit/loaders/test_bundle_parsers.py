@@ -172,6 +172,34 @@ def test_catalog_example_and_a_broken_document() -> None:
     assert all(r.line is not None and r.file == "c.yaml" for r in rejections)
 
 
+def test_catalog_instrumented_annotation() -> None:
+    doc = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Resource\n"
+        "metadata:\n  name: {name}\n  annotations:\n    rcagraph.io/instrumented: {value}\n"
+        "spec:\n  type: load-balancer\n  owner: group:web\n"
+    )
+    text = "---\n".join(
+        doc.format(name=n, value=v)
+        for n, v in (("lb", '"false"'), ("app", "'True'"), ("bad", "perhaps"))
+    )
+    rows, rejections, read = parse_catalog(text, "topology/c.yaml", "s", prov)
+    assert read == 3 and {r["name"]: r["instrumented"] for r in rows.resources} == {
+        "lb": False,
+        "app": True,
+    }
+    assert [(r.line, r.field) for r in rejections] == [
+        (21, "metadata.annotations.rcagraph.io/instrumented")
+    ]
+    assert "'perhaps'" in rejections[0].reason
+    rows, _, _ = parse_catalog(
+        doc.replace("  annotations:\n    rcagraph.io/instrumented: {value}\n", "").format(name="x"),
+        "c.yaml",
+        "s",
+        prov,
+    )
+    assert rows.resources[0]["instrumented"] is None
+
+
 def test_edges_csv_rows_and_rejections() -> None:
     text = "caller,callee,protocol,calls\na,b,grpc,10\n,b,,\na,c,http,many\na,d\n"
     out = list(parse_edges(io.StringIO(text), "topology/edges.csv", "s", prov))

@@ -54,6 +54,9 @@ FEATURES: dict[str, str] = {
     "a metric anomaly spanning several points, or metric anomalies at two distinct times "
     "within 5 min of its onset (0: a one-point blip)",
     "victim": "the component is anomalous but a dependency of it turned anomalous earlier",
+    "mirrors_peer": "the component is seen only through its callers (not instrumented) and an "
+    "instrumented component they also call failed in the same signal class within the "
+    "clock-skew tolerance (a load balancer or gateway in front of it shows its failure)",
     "deepest": "no dependency of the component shows anomalies (the deepest anomalous one)",
     "explained_by_change": "for a component candidate: a change on it (or on a direct "
     "dependency without signals) precedes its onset",

@@ -120,6 +120,23 @@ def component_features(
             f["victim"] = 0.0
             f["root_onset"] = 1.0
             f["deepest"] = 1.0
+        peer = vg.mirrored_peer(n, t0)
+        if peer is not None:
+            # seen only through its callers, failing with an instrumented peer of theirs: the
+            # peer explains what the callers measured (a load balancer shows its backend's
+            # latency), so this one is not where the failure began
+            f["mirrors_peer"] = 1.0
+            f["root_onset"] = 0.0
+            ev.append(
+                Evidence(
+                    kind="onset_order",
+                    service=n,
+                    at=t0,
+                    summary=f"{n} is seen only through its callers' measurements, and "
+                    f"{peer}, which they also call, failed the same way at the same time",
+                    weight=1.0,
+                )
+            )
         callers = vg.caller_onsets(n, t0)
         follow = [a for a in callers if a >= t0 - cfg.order_tol]
         f["callers_follow"] = len(follow) / len(callers) if callers else 0.5

@@ -5,7 +5,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from datetime import datetime
 
-from rcagraph.engine.features.classify import is_traffic_signal
+import networkx as nx
+
+from rcagraph.engine.features.classify import is_traffic_signal, signal_class
 from rcagraph.engine.features.config import FeatureConfig
 from rcagraph.engine.features.index import ViewIndex
 from rcagraph.engine.view import IncidentView, SignalEvent
@@ -291,6 +293,41 @@ class ViewGraph(ViewIndex):
             others = [d for d in self.earlier_deps(a, first.at) if d != n]
             out.append((a, first.at, 0.0 if others else 1.0))
         return out
+
+    def _classes_near(self, n: str, t: datetime) -> set[str]:
+        """Signal classes of ``n``'s health (not traffic) failure signals within the clock-skew
+        tolerance of ``t``."""
+        times = self._strong_at.get(n, [])
+        i, j = bisect_left(times, t - self.cfg.skew), bisect_right(times, t + self.cfg.skew)
+        return {signal_class(x) for x in self._strong[n][i:j] if not is_traffic_signal(x)}
+
+    def mirrored_peer(self, n: str, t: datetime) -> str | None:
+        """For a component seen only through its callers (``instrumented`` False: a load
+        balancer, a gateway, an external endpoint, a managed resource seen through SDK calls,
+        whose figures are its callers' measurements of the calls): an instrumented component
+        that one of the same callers also calls, that does not depend on ``n``, and whose own
+        failure of the same signal class began within the clock-skew tolerance of ``n``'s at
+        ``t``. Its callers' view of ``n`` then shows no more than that peer's failure does (a
+        load balancer in front of it shows the peer's own latency), and the peer, seen from
+        inside, is the better supported cause. None when there is no such peer."""
+        comp = self.view.components.get(n)
+        if comp is None or comp.instrumented is not False or n not in self.g:
+            return None
+        classes = self._classes_near(n, t)
+        if not classes:
+            return None
+        skew = self.cfg.skew
+        for caller in sorted(self.g.predecessors(n)):
+            for peer in sorted(self.g.successors(caller)):
+                info = self.view.components.get(peer)
+                if peer == n or (info is not None and info.instrumented is False):
+                    continue
+                at = self.onsets.get(peer)
+                if at is None or abs((at - t).total_seconds()) > skew.total_seconds():
+                    continue
+                if classes & self._classes_near(peer, at) and not nx.has_path(self.g, peer, n):
+                    return peer
+        return None
 
     def caller_onsets(self, n: str, t: datetime) -> list[datetime]:
         """First anomaly of each direct caller around ``t`` (from one propagation delay before
