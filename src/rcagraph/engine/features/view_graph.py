@@ -326,7 +326,7 @@ class ViewGraph(ViewIndex):
                 if at is None or abs((at - t).total_seconds()) > skew.total_seconds():
                     continue
                 if classes & self._classes_near(peer, at) and not nx.has_path(self.g, peer, n):
-                    return peer
+                    return str(peer)
         return None
 
     def caller_onsets(self, n: str, t: datetime) -> list[datetime]:
