@@ -24,11 +24,16 @@ Two special cases:
   ``flat_rel_floor`` (0.5 %) of the baseline's magnitude instead of 1 %: on such a series a
   drop to 97 % is real, and with the 1 % floor it stayed under the thresholds.
 * **A short series** (fewer than ``min_points`` points, but at least ``short_min_points``) has
-  no leading part to serve as a baseline, and change-point search is meaningless on it. Its
-  points are judged against the series' own median and robust scale (1.4826·MAD, with the
-  floors above): a run of points at least ``short_magnitude`` away, in one direction, is one
-  episode (method ``short_window_z``). Such a series is typically just the incident's own
-  window (a few samples around onset), where the fault shows as a bump within the window.
+  no leading part long enough for a baseline, and change-point search is meaningless on it.
+  Such a series is typically just the incident's own window (a few samples around onset).
+  When at least ``short_lead_points`` of its points precede the incident's start, they are
+  its baseline (time order: normal operation first, as for a long series), with a robust
+  scale floored at ``short_rel_floor`` (5 %) of their median; otherwise its points are judged
+  against the series' own median and robust scale (1.4826·MAD, with the floors above). A run
+  of points at least ``short_magnitude`` away, in one direction, is one episode (method
+  ``short_window_z``). The series' own median fails when the fault covers most of the window
+  (three of five samples after the fault's onset): the fault is then the median, and it is
+  missed, or the normal points before it read as a drop.
 
 Everything is deterministic: the same series gives the same shifts.
 """
@@ -80,6 +85,12 @@ class DetectConfig:
     flat_rel_floor: float = 0.005  # relative scale floor when the baseline is perfectly flat
     short_min_points: int = 5  # shorter series yield nothing
     short_magnitude: float = 3.0  # robust z of a short series' episode (its own median)
+    #: a short series with at least this many points before the incident takes them as its
+    #: baseline (else its own median)
+    short_lead_points: int = 2
+    #: relative scale floor of a short series judged against its leading points (a scale
+    #: from two or three points is no measure of the series' noise)
+    short_rel_floor: float = 0.05
     #: an excursion (a run of points beyond the normal envelope) this far past the envelope
     #: is reported even when it is too short for a change-point segment or a spike
     excursion_excess: float = 4.0
@@ -133,13 +144,31 @@ def robust_baseline(
     return median, scale
 
 
+def normal_min_points(n: int, config: DetectConfig = DEFAULT) -> int:
+    """How many points before the incident a series of ``n`` points needs for them to be its
+    baseline: ``min_points``, or ``short_lead_points`` for a short series."""
+    long = n >= max(config.min_points, 2 * config.min_segment + 1)
+    return config.min_points if long else config.short_lead_points
+
+
 def short_window_shifts(
-    x: FloatArray, finite_idx: npt.NDArray[np.intp], config: DetectConfig = DEFAULT
+    x: FloatArray,
+    finite_idx: npt.NDArray[np.intp],
+    config: DetectConfig = DEFAULT,
+    lead: int | None = None,
 ) -> list[Shift]:
-    """Episodes of a short series judged against its own median (see the module docstring)."""
-    median = float(np.median(x))
-    mad = float(np.median(np.abs(x - median)))
-    scale = max(_MAD_TO_SIGMA * mad, 0.01 * abs(median), config.min_scale, 1e-9)
+    """Episodes of a short series judged against its ``lead`` points before the incident, or
+    against its own median (see the module docstring)."""
+    if lead is not None and config.short_lead_points <= lead < x.size:
+        base = x[:lead]
+        median = float(np.median(base))
+        mad = float(np.median(np.abs(base - median)))
+        rel_floor = config.short_rel_floor
+    else:
+        median = float(np.median(x))
+        mad = float(np.median(np.abs(x - median)))
+        rel_floor = 0.01
+    scale = max(_MAD_TO_SIGMA * mad, rel_floor * abs(median), config.min_scale, 1e-9)
     with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give inf: extreme
         deviation = (x - median) / scale
     shifts: list[Shift] = []
@@ -222,11 +251,11 @@ def detect_shifts(
     finite_idx = np.flatnonzero(np.isfinite(raw))
     x = raw[finite_idx]
     n = x.size
+    normal_n = int(np.searchsorted(finite_idx, normal_end)) if normal_end is not None else None
     if n < max(config.min_points, 2 * config.min_segment + 1):
         if n >= config.short_min_points:
-            return short_window_shifts(x, finite_idx, config)
+            return short_window_shifts(x, finite_idx, config, normal_n)
         return []
-    normal_n = int(np.searchsorted(finite_idx, normal_end)) if normal_end is not None else None
     lead_n = baseline_length(n, config, normal_n)
     median, scale = robust_baseline(x, config, normal_n)
     with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give inf: extreme

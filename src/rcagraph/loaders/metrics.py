@@ -39,7 +39,7 @@ from rcagraph.ids import uid
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.canary import VersionedSeries, canary_analysis, parse_label_pairs, version_of
 from rcagraph.loaders.canary_graph import canary_rows, write_verdicts
-from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts
+from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts, normal_min_points
 from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
 from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.normal_window import NormalWindow, normal_window
@@ -349,7 +349,8 @@ def series_anomalies(
     values = np.frombuffer(series.values, dtype=np.float64)
     order = np.argsort(ts, kind="stable")
     ts, values = ts[order], values[order]
-    normal_end = None if normal is None else normal.end_index(ts, config.min_points)
+    need = normal_min_points(len(ts), config)
+    normal_end = None if normal is None else normal.end_index(ts, need)
     return [
         (s, int(ts[s.onset]), int(ts[s.peak]), int(ts[s.end]))
         for s in detect_shifts(values, config, normal_end)

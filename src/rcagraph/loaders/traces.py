@@ -34,7 +34,7 @@ import numpy as np
 from rcagraph.ids import uid
 from rcagraph.loaders import otlp
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
-from rcagraph.loaders.detect import DetectConfig, detect_shifts
+from rcagraph.loaders.detect import DetectConfig, detect_shifts, normal_min_points
 from rcagraph.loaders.epoch_ns import MINUTE_NS, ns_to_dt, parse_epoch_ns
 from rcagraph.loaders.metrics import anomaly_props
 from rcagraph.loaders.normal_window import normal_window
@@ -292,7 +292,8 @@ class TracesLoader:
                     (f"rpc.error_ratio from {caller}", "errors", ratios, RATIO_CONFIG),
                     (f"rpc.latency_p95 from {caller}", "latency", p95s, LATENCY_CONFIG),
                 ):
-                    normal_end = None if normal is None else normal.end_index(ts, config.min_points)
+                    need = normal_min_points(len(ts), config)
+                    normal_end = None if normal is None else normal.end_index(ts, need)
                     for shift in detect_shifts(np.asarray(values), config, normal_end):
                         onset, peak, end = ts[shift.onset], ts[shift.peak], ts[shift.end]
                         anomaly_rows.append(

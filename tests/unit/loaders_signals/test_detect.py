@@ -122,6 +122,20 @@ def test_short_window_bump_is_judged_against_its_own_median() -> None:
     assert detect_shifts([2.5, 0.87, 4.9, 2.5, 3.7]) == []
 
 
+def test_short_window_takes_its_points_before_the_incident_as_baseline() -> None:
+    # PetShop-style: five 5-minute samples, the fault from the third on (latency 0.07 -> 0.9)
+    series = [0.0716, 0.0748, 0.8024, 1.1074, 0.8848]
+    # against its own median (0.80, the fault's level) the fault is missed
+    assert detect_shifts(series) == []
+    (shift,) = detect_shifts(series, normal_end=2)
+    assert (shift.method, shift.direction, shift.onset, shift.end) == ("short_window_z", "up", 2, 4)
+    assert shift.baseline == pytest.approx(0.0732)
+    # the scale floor: a 10 % wobble after two flat points is no episode
+    assert detect_shifts([1.0, 1.0, 1.1, 0.95, 1.05], normal_end=2) == []
+    # one leading point is too few: the series' own median again
+    assert detect_shifts(series, normal_end=1) == []
+
+
 # -- the normal window: baseline, envelope excess, short excursions -------------------------------
 
 
