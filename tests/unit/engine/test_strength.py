@@ -280,3 +280,34 @@ def test_a_components_features_start_from_its_episode_under_way_at_the_onset() -
         if c.service == "cart"
     )
     assert t(-15) in [e.at for e in old.evidence]
+
+
+def test_own_cpu_on_the_path_reaches_the_symptom_when_callers_hide_it() -> None:
+    """payment's CPU went 0.3 % → 80 % at the onset; checkout, its only caller, has a noisy
+    latency of its own that never flagged the slowdown (its last anomaly was long before), so
+    the walk up cannot trace payment's failure to the symptom. Its own saturation still
+    explains the symptom in part; a latency rise alone does not."""
+    cpu = folded("payment", 0.5, "cpu_usage_percent", z=500, baseline=0.3, value=80.0)
+    old = dataclasses.replace(sig("checkout", -19, mag=9), end_at=t(-18))
+    f = _service_features(shop_view(signals=[old, cpu]))["payment"]
+    assert f["reaches_symptom"] == 0.5 and f["root_explains"] == 0.5
+    off = _service_features(shop_view(signals=[old, cpu]), FeatureConfig(resource_reach=0.0))
+    assert off["payment"]["reaches_symptom"] == 0.0
+    slow = folded("payment", 0.5, "latency_p99", z=500, baseline=0.005, value=0.2)
+    assert _service_features(shop_view(signals=[old, slow]))["payment"]["reaches_symptom"] == 0.0
+
+
+def test_a_declared_symptom_gets_the_clock_skew_tolerance() -> None:
+    """The symptom (frontend) shows no anomaly of its own: the incident declares it failing at
+    its start. cart's anomaly begins 40 s after that declared time (metrics are sampled once a
+    minute, on another clock than the declaration); checkout in between has no signals. The
+    walk up reaches the declared symptom within the skew tolerance, not only within the 30 s
+    that separate two detected onsets."""
+    cart = sig("cart", 40 / 60)
+    vg = ViewGraph(shop_view(signals=[cart]), FeatureConfig())
+    assert vg.declared == {"frontend"}
+    assert vg.reaches_symptom("cart", cart.at) == 1.0
+    late = sig("cart", 3)
+    assert (
+        ViewGraph(shop_view(signals=[late]), FeatureConfig()).reaches_symptom("cart", late.at) < 1
+    )

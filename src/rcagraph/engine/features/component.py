@@ -120,6 +120,11 @@ def component_features(
             f["victim"] = 0.0
             f["root_onset"] = 1.0
             f["deepest"] = 1.0
+        if 0.0 < cfg.resource_root <= vg.strength.own_resources(n):
+            # a component starved of its own CPU or memory slows every call it serves: on a
+            # symptom's path, that explains the symptom at least in part even when its callers'
+            # latency hides in their own noise and the walk up cannot trace it
+            f["reaches_symptom"] = max(f["reaches_symptom"], cfg.resource_reach)
         peer = vg.mirrored_peer(n, t0)
         if peer is not None:
             # seen only through its callers, failing with an instrumented peer of theirs: the

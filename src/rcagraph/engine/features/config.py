@@ -50,3 +50,6 @@ class FeatureConfig:
     #: dependency anomaly: a failing dependency does not saturate its callers' CPU or memory
     #: (0 turns this off; :meth:`rcagraph.engine.strength.Strength.own_resources`)
     resource_root: float = 0.5
+    #: such a component on a symptom's path reaches the symptom at least this far
+    #: (``reaches_symptom``), even when no caller's anomaly traces the propagation
+    resource_reach: float = 0.5

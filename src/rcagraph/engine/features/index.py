@@ -125,6 +125,8 @@ class ViewIndex:
         in onset order and propagation; it is not a signal of the view (it makes no candidate
         and no evidence)."""
         lo, hi = self.onset - self.cfg.propagation, self.onset + self.cfg.propagation
+        #: symptoms whose failure at the onset is declared, not detected
+        self.declared: set[str] = set()
         for sym in self.symptoms:
             times = self._strong_at.get(sym, [])
             if bisect_right(times, hi) > bisect_left(times, lo):
@@ -136,6 +138,7 @@ class ViewIndex:
                 at=self.onset,
                 summary=f"{sym}: symptom declared by incident {view.incident.id}",
             )
+            self.declared.add(sym)
             strong = [*self._strong.get(sym, []), declared]
             strong.sort(key=lambda x: (x.at, x.uid))
             self._strong[sym] = strong

@@ -174,7 +174,10 @@ class ViewGraph(ViewIndex):
                 for a in self.callers(b):
                     if a in reached or not self.path_to(a):
                         continue
-                    first = self.first_strong(a, tb - self.cfg.order_tol)
+                    # a declared symptom's time is the incident's (another clock than the
+                    # metrics'): it gets the clock-skew tolerance, a detected one order_tol
+                    tol = self.cfg.skew if a in self.declared else self.cfg.order_tol
+                    first = self.first_strong(a, tb - tol)
                     # one propagation delay per hop (components without signals in between)
                     if first is None or first.at > tb + self.cfg.propagation * self.hops(b, a):
                         continue
