@@ -63,6 +63,15 @@ ANOMALIES = Query(
     "MERGE (n)-[o:OBSERVED_ON]->(c) " + provenance_on_create("o"),
 )
 
+#: a trace's peer that sends no spans of its own: seen only through its callers (a source that
+#: said otherwise, such as the catalog, keeps its word)
+UNINSTRUMENTED_PEERS = Query(
+    "loaders.trace_uninstrumented_peers",
+    "UNWIND $rows AS row "
+    "MATCH (c:Component {uid: row.uid}) "
+    "SET c.instrumented = coalesce(c.instrumented, false)",
+)
+
 CALL_EDGES = Query(
     "loaders.trace_call_edges",
     "UNWIND $rows AS row "

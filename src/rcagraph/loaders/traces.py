@@ -16,6 +16,16 @@ parent ids; the oldest entries are evicted first, so memory is bounded whatever 
 (≈ 100 MB at the limits). A child whose parent is never seen (or was evicted) gives no edge;
 their number is the report's ``unresolved_parents`` note of the kind ``traces``.
 
+A client (or producer) span that names its peer (``peer.service``, else ``server.address``,
+``net.peer.name`` or ``db.system``) and that no span of another service has as its parent is a
+call to an *uninstrumented* peer — a database, a cache, a load balancer, an external API that
+sends no spans of its own: the peer becomes a component with ``instrumented: false`` (unless a
+source already said otherwise), the call an edge from the span's service to it, tallied from
+the client span (duration, status) like any other. A peer that is itself a service of the
+file's spans is not taken for uninstrumented (its server span did not link, that is all).
+At most ``PENDING_LIMIT`` client spans wait for a child; older ones are dropped and counted
+(``unmatched_client_spans``); ``uninstrumented_peers`` counts the peers found.
+
 Latency percentiles come from a log-bucketed histogram (buckets 5 % wide) per edge and minute,
 so they are exact to within 5 %, in constant memory per edge-minute.
 """
@@ -36,11 +46,12 @@ from rcagraph.loaders import otlp
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.detect import DetectConfig, detect_shifts, normal_min_points
 from rcagraph.loaders.epoch_ns import MINUTE_NS, ns_to_dt, parse_epoch_ns
+from rcagraph.loaders.limits import MAX_KEY_CHARS
 from rcagraph.loaders.metrics import anomaly_props
 from rcagraph.loaders.normal_window import normal_window
 from rcagraph.loaders.rawstore import EDGE_SERIES_SCHEMA, ParquetSink, make_ref, raw_path
 from rcagraph.loaders.records import Where, raw_of
-from rcagraph.loaders.signal_queries import ANOMALIES, CALL_EDGES
+from rcagraph.loaders.signal_queries import ANOMALIES, CALL_EDGES, UNINSTRUMENTED_PEERS
 
 KIND = "traces"
 SPAN_INDEX_LIMIT = 500_000
@@ -48,6 +59,15 @@ PENDING_LIMIT = 100_000
 _BUCKET_BASE = math.log(1.05)
 RATIO_CONFIG = DetectConfig(min_scale=0.01)
 LATENCY_CONFIG = DetectConfig(min_scale=1.0)
+
+
+#: OTLP span kinds whose span is the caller's side of a call (CLIENT, PRODUCER)
+CALLER_KINDS = frozenset({3, 4})
+_KIND_NAMES = {"SPAN_KIND_CLIENT": 3, "SPAN_KIND_PRODUCER": 4}
+#: span attributes naming the peer of a client span, in order of preference (semantic
+#: conventions: ``peer.service``; ``server.address``, formerly ``net.peer.name``; a database
+#: call's ``db.system``)
+PEER_ATTRIBUTES = ("peer.service", "server.address", "net.peer.name", "db.system")
 
 
 @dataclass(slots=True)
@@ -59,6 +79,22 @@ class Span:
     start_ns: int
     duration_ms: float
     error: bool
+    kind: int = 0
+    peer: str | None = None
+
+
+def _kind(value: Any) -> int:
+    if isinstance(value, str):
+        return _KIND_NAMES.get(value, int(value) if value.isdigit() else 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _peer(attributes: Mapping[str, Any]) -> str | None:
+    for key in PEER_ATTRIBUTES:
+        value = attributes.get(key)
+        if isinstance(value, str) and value.strip() and len(value.strip()) <= MAX_KEY_CHARS:
+            return value.strip()
+    return None
 
 
 def _is_error(status: Any) -> bool:
@@ -122,6 +158,7 @@ def _span(span: Any, service: str, where: Where) -> Span | Rejection:
         return where.reject(
             KIND, "endTimeUnixNano is before startTimeUnixNano", "endTimeUnixNano", raw_of(span)
         )
+    kind = _kind(span.get("kind"))
     return Span(
         trace_id=trace_id,
         span_id=span_id,
@@ -130,6 +167,8 @@ def _span(span: Any, service: str, where: Where) -> Span | Rejection:
         start_ns=start,
         duration_ms=(end - start) / 1e6,
         error=_is_error(span.get("status")),
+        kind=kind,
+        peer=_peer(otlp.attributes(span.get("attributes"))) if kind in CALLER_KINDS else None,
     )
 
 
@@ -170,31 +209,45 @@ class CallGraph:
         self.pending: OrderedDict[tuple[str, str], list[Span]] = OrderedDict()
         self.edges: dict[tuple[str, str], dict[int, _Cell]] = {}
         self.unresolved = 0
+        #: client spans naming a peer, waiting for a child span of another service
+        self.clients: OrderedDict[tuple[str, str], Span] = OrderedDict()
+        self.services: set[str] = set()
+        self.peers: set[str] = set()
+        self.unmatched_clients = 0
 
     def add(self, span: Span) -> None:
         key = (span.trace_id, span.span_id)
         self.index[key] = span.service
+        self.services.add(span.service)
         if len(self.index) > SPAN_INDEX_LIMIT:
             self.index.popitem(last=False)
         waiting = self.pending.pop(key, None)
         if waiting:
             for child in waiting:
                 self._call(span.service, child)
+        if span.peer is not None and not any(c.service != span.service for c in waiting or ()):
+            self.clients[key] = span
+            if len(self.clients) > PENDING_LIMIT:
+                self.clients.popitem(last=False)
+                self.unmatched_clients += 1
         if span.parent_id:
-            parent = self.index.get((span.trace_id, span.parent_id))
+            pkey = (span.trace_id, span.parent_id)
+            parent = self.index.get(pkey)
+            if parent is not None and parent != span.service:
+                self.clients.pop(pkey, None)  # the peer sends spans: an instrumented call
             if parent is not None:
                 self._call(parent, span)
             else:
-                pkey = (span.trace_id, span.parent_id)
                 self.pending.setdefault(pkey, []).append(span)
                 if len(self.pending) > PENDING_LIMIT:
                     _, dropped = self.pending.popitem(last=False)
                     self.unresolved += len(dropped)
 
-    def _call(self, caller: str, child: Span) -> None:
-        if caller == child.service:
+    def _call(self, caller: str, child: Span, callee: str | None = None) -> None:
+        callee = callee or child.service
+        if caller == callee:
             return
-        minutes = self.edges.setdefault((caller, child.service), {})
+        minutes = self.edges.setdefault((caller, callee), {})
         minute = child.start_ns // MINUTE_NS
         cell = minutes.get(minute)
         if cell is None:
@@ -207,6 +260,13 @@ class CallGraph:
         self.unresolved += sum(len(v) for v in self.pending.values())
         self.pending.clear()
         self.index.clear()
+        for client in self.clients.values():
+            peer = client.peer
+            if peer is None or peer in self.services:
+                continue  # an instrumented service whose server span did not link
+            self.peers.add(peer)
+            self._call(client.service, client, peer)  # the caller's measurement of the call
+        self.clients.clear()
 
 
 class TracesLoader:
@@ -230,7 +290,11 @@ class TracesLoader:
                 for edge in graph.edges:
                     first_ref.setdefault(edge, ref)
         graph.finish()
+        for edge in graph.edges:  # calls to uninstrumented peers, tallied at the end
+            first_ref.setdefault(edge, f"client spans to {edge[1]}")
         counts.note("unresolved_parents", graph.unresolved)
+        counts.note("uninstrumented_peers", len(graph.peers))
+        counts.note("unmatched_client_spans", graph.unmatched_clients)
         self._write(ctx, source, graph, first_ref)
 
     def _write(
@@ -329,6 +393,11 @@ class TracesLoader:
             CALL_EDGES, edge_rows, batch_size=ctx.batch_size, extra=ctx.params()
         )
         ctx.record_write(KIND, stats)
+        peers = [{"uid": uid(ctx.scope, "Component", p)} for p in sorted(graph.peers)]
+        if peers:
+            ctx.graph.write_batches(
+                UNINSTRUMENTED_PEERS, peers, batch_size=ctx.batch_size, extra=ctx.params()
+            )
         stats = ctx.graph.write_batches(
             ANOMALIES, anomaly_rows, batch_size=ctx.batch_size, extra=ctx.params()
         )

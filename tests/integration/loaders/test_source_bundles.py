@@ -242,3 +242,68 @@ def test_cloudevents_base64_data_loads(rca: RcaGraph, tmp_path: Path) -> None:
     b = bundle(tmp_path / "b", {"deployments.jsonl": jsonl(wrapped)})
     report = rca.load_bundle(b, scope="s", report_dir=tmp_path / "r")
     assert report.rejections == [] and report.kinds["deployment"].loaded == 1
+
+
+def test_trace_peers_without_spans_are_uninstrumented_components(
+    rca: RcaGraph, tmp_path: Path
+) -> None:
+    """Client spans to payments-api and redis have no server span: both become components
+    seen only through their callers, with call edges; a catalog that says redis is
+    instrumented keeps its word."""
+    t0 = 1_772_366_400 * 10**9  # 2026-03-01T12:00:00Z
+
+    def request(service: str, span_id: str, peer: tuple[str, str], parent: str = "") -> str:
+        span = {
+            "traceId": "cd" * 16,
+            "spanId": span_id,
+            "parentSpanId": parent,
+            "kind": 3,
+            "startTimeUnixNano": str(t0 - 600 * 10**9),
+            "endTimeUnixNano": str(t0 - 600 * 10**9 + 8_000_000),
+            "attributes": [{"key": peer[0], "value": {"stringValue": peer[1]}}],
+        }
+        resource = {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]}
+        return json.dumps(
+            {"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": [span]}]}]}
+        )
+
+    catalog = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: redis\n"
+        "  annotations:\n    rcagraph.io/instrumented: 'true'\n"
+        "spec:\n  type: cache\n  owner: group:web\n"
+    )
+    b = bundle(
+        tmp_path / "b",
+        {
+            "topology/catalog.yaml": catalog,
+            "traces/spans.jsonl": "\n".join(
+                [
+                    request("checkout", "a1", ("peer.service", "payments-api")),
+                    request("checkout", "a2", ("db.system", "redis")),
+                ]
+            )
+            + "\n",
+        },
+    )
+    report = rca.load_bundle(b, scope="s", report_dir=tmp_path / "r")
+    assert report.rejections == []
+    assert report.kinds["traces"].notes["uninstrumented_peers"] == 2
+    rows = rca.graph.read(
+        Query(
+            "t.trace_peers",
+            "MATCH (a:Component {scope: 's', name: 'checkout'})-[:CALLS]->(c:Component) "
+            "RETURN c.name AS name, c.instrumented AS instrumented ORDER BY name",
+        )
+    )
+    assert rows == [
+        {"name": "payments-api", "instrumented": False},
+        {"name": "redis", "instrumented": True},
+    ]
+    rca.load_bundle(b, scope="s", report_dir=tmp_path / "r2")  # again: nothing changes
+    assert rca.graph.read(
+        Query(
+            "t.trace_peers_again",
+            "MATCH (:Component {scope: 's', name: 'checkout'})-[r:CALLS]->(c:Component) "
+            "RETURN c.name AS name, r.calls AS calls ORDER BY name",
+        )
+    ) == [{"name": "payments-api", "calls": 1.0}, {"name": "redis", "calls": 1.0}]

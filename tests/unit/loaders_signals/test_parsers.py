@@ -248,6 +248,70 @@ def test_call_graph_resolves_parents_across_lines_either_order(tmp_path: Path) -
     assert sum(c.calls for c in graph.edges[edge].values()) == 600
 
 
+def _request(service: str, *spans: dict[str, object]) -> dict[str, object]:
+    return {
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": service}}]
+                },
+                "scopeSpans": [{"spans": list(spans)}],
+            }
+        ]
+    }
+
+
+def _otlp_span(
+    span_id: str, parent: str = "", kind: object = 1, peer: tuple[str, str] | None = None
+) -> dict[str, object]:
+    attrs = [{"key": peer[0], "value": {"stringValue": peer[1]}}] if peer else []
+    return {
+        "traceId": "ab" * 16,
+        "spanId": span_id,
+        "parentSpanId": parent,
+        "kind": kind,
+        "startTimeUnixNano": str(samples.T0 * 10**9),
+        "endTimeUnixNano": str(samples.T0 * 10**9 + 5_000_000),
+        "attributes": attrs,
+        "status": {"code": 2} if span_id.endswith("e") else {},
+    }
+
+
+def test_client_spans_without_a_server_side_are_calls_to_uninstrumented_peers() -> None:
+    requests = [
+        # checkout → payments-api (external, no spans of its own), failing
+        _request("checkout", _otlp_span("a1", kind=3, peer=("peer.service", "payments-api"))),
+        _request(
+            "checkout",
+            _otlp_span("a2e", kind="SPAN_KIND_CLIENT", peer=("server.address", "payments-api")),
+        ),
+        # checkout → cart: the client span has cart's server span as its child (instrumented),
+        # the child arriving first
+        _request("cart", _otlp_span("c1", parent="b1", kind=2)),
+        _request("checkout", _otlp_span("b1", kind=3, peer=("peer.service", "cart"))),
+        # checkout → redis (a database call); checkout → frontend, a service of the file
+        _request("checkout", _otlp_span("d1", kind=3, peer=("db.system", "redis"))),
+        _request("frontend", _otlp_span("f1", kind=2)),
+        _request("checkout", _otlp_span("g1", kind=3, peer=("peer.service", "frontend"))),
+        # an internal span naming a peer is no call
+        _request("checkout", _otlp_span("h1", kind=1, peer=("peer.service", "ledger"))),
+    ]
+    graph = CallGraph()
+    for number, request in enumerate(requests, 1):
+        for span in parse_trace_value(request, Where("t", line=number)):
+            assert not isinstance(span, Rejection)
+            graph.add(span)
+    graph.finish()
+    assert graph.peers == {"payments-api", "redis"}
+    assert set(graph.edges) == {
+        ("checkout", "payments-api"),
+        ("checkout", "cart"),
+        ("checkout", "redis"),
+    }
+    cells = graph.edges[("checkout", "payments-api")].values()
+    assert sum(c.calls for c in cells) == 2 and sum(c.errors for c in cells) == 1
+
+
 def test_quantile_within_five_percent() -> None:
     from collections import Counter
 
