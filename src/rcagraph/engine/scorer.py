@@ -94,6 +94,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "alert_only": -0.5,
     "victim": -3.0,
     "mirrors_peer": -3.0,
+    "unfelt_by_callers": -3.0,
 }
 
 

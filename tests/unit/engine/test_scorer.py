@@ -276,3 +276,14 @@ def test_mirroring_needs_an_uninstrumented_component_a_shared_onset_and_no_depen
     ):
         cands = {c.service: c for c in build_candidates(view) if c.kind == "service"}
         assert cands["cart-lb"].features["mirrors_peer"] == 0.0
+
+
+def test_a_failure_its_callers_measured_but_did_not_feel_is_not_the_root() -> None:
+    # cart-lb's figures (its callers' measurements) shifted 15 min before the onset, but
+    # checkout, its only caller, turned bad 11 min later: those calls are off its critical path
+    unfelt = _lb_view(instrumented=False, lb_at=-15)
+    cands = {c.service: c for c in build_candidates(unfelt) if c.kind == "service"}
+    assert cands["cart-lb"].features["unfelt_by_callers"] == 1.0
+    for view in (_lb_view(instrumented=False), _lb_view(instrumented=None, lb_at=-15)):
+        cands = {c.service: c for c in build_candidates(view) if c.kind == "service"}
+        assert cands["cart-lb"].features["unfelt_by_callers"] == 0.0

@@ -54,6 +54,9 @@ FEATURES: dict[str, str] = {
     "a metric anomaly spanning several points, or metric anomalies at two distinct times "
     "within 5 min of its onset (0: a one-point blip)",
     "victim": "the component is anomalous but a dependency of it turned anomalous earlier",
+    "unfelt_by_callers": "the component is seen only through its callers (not instrumented) "
+    "and none of them turned anomalous within one propagation delay of the failures they "
+    "measured on it: those calls are not on their critical path",
     "mirrors_peer": "the component is seen only through its callers (not instrumented) and an "
     "instrumented component they also call failed in the same signal class within the "
     "clock-skew tolerance (a load balancer or gateway in front of it shows its failure)",

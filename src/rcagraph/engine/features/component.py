@@ -142,6 +142,15 @@ def component_features(
                     weight=1.0,
                 )
             )
+        comp_info = vg.view.components.get(n)
+        if (
+            comp_info is not None
+            and comp_info.instrumented is False
+            and not vg.felt_by_callers(n, t0)
+        ):
+            # seen only through its callers, whose own health did not follow the failures they
+            # measured: those calls are not on their critical path
+            f["unfelt_by_callers"] = 1.0
         callers = vg.caller_onsets(n, t0)
         follow = [a for a in callers if a >= t0 - cfg.order_tol]
         f["callers_follow"] = len(follow) / len(callers) if callers else 0.5

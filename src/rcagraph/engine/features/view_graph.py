@@ -332,6 +332,20 @@ class ViewGraph(ViewIndex):
                     return str(peer)
         return None
 
+    def felt_by_callers(self, n: str, t: datetime) -> bool:
+        """Whether a direct caller of ``n`` (components without signals looked through) turned
+        anomalous within one propagation delay per hop after ``n``'s failure at ``t``; True
+        when ``n`` has no observed caller (nothing to judge by)."""
+        callers = self.callers(n)
+        if not callers:
+            return True
+        for a in callers:
+            tol = self.cfg.skew if a in self.declared else self.cfg.order_tol
+            first = self.first_strong(a, t - tol)
+            if first is not None and first.at <= t + self.cfg.propagation * self.hops(n, a):
+                return True
+        return False
+
     def caller_onsets(self, n: str, t: datetime) -> list[datetime]:
         """First anomaly of each direct caller around ``t`` (from one propagation delay before
         to ``follow_window`` after)."""
