@@ -7,7 +7,7 @@ from datetime import datetime
 
 import networkx as nx
 
-from rcagraph.engine.features.classify import is_traffic_signal, signal_class
+from rcagraph.engine.features.classify import is_failure_signal, is_traffic_signal, signal_class
 from rcagraph.engine.features.config import FeatureConfig
 from rcagraph.engine.features.index import ViewIndex
 from rcagraph.engine.view import IncidentView, SignalEvent
@@ -298,11 +298,15 @@ class ViewGraph(ViewIndex):
         return out
 
     def _classes_near(self, n: str, t: datetime) -> set[str]:
-        """Signal classes of ``n``'s health (not traffic) failure signals within the clock-skew
-        tolerance of ``t``."""
-        times = self._strong_at.get(n, [])
-        i, j = bisect_left(times, t - self.cfg.skew), bisect_right(times, t + self.cfg.skew)
-        return {signal_class(x) for x in self._strong[n][i:j] if not is_traffic_signal(x)}
+        """Signal classes of ``n``'s health (not traffic) failure signals beginning within the
+        clock-skew tolerance of ``t`` (every failure signal, whether or not its class marks
+        onsets for this incident's symptoms: what two components show is compared whole)."""
+        lo, hi = t - self.cfg.skew, t + self.cfg.skew
+        return {
+            signal_class(x)
+            for x in self.signals.get(n, [])
+            if lo <= x.at <= hi and is_failure_signal(x) and not is_traffic_signal(x)
+        }
 
     def mirrored_peer(self, n: str, t: datetime) -> str | None:
         """For a component seen only through its callers (``instrumented`` False: a load
@@ -319,16 +323,12 @@ class ViewGraph(ViewIndex):
         classes = self._classes_near(n, t)
         if not classes:
             return None
-        skew = self.cfg.skew
         for caller in sorted(self.g.predecessors(n)):
             for peer in sorted(self.g.successors(caller)):
                 info = self.view.components.get(peer)
                 if peer == n or (info is not None and info.instrumented is False):
                     continue
-                at = self.onsets.get(peer)
-                if at is None or abs((at - t).total_seconds()) > skew.total_seconds():
-                    continue
-                if classes & self._classes_near(peer, at) and not nx.has_path(self.g, peer, n):
+                if classes & self._classes_near(peer, t) and not nx.has_path(self.g, peer, n):
                     return str(peer)
         return None
 
