@@ -276,7 +276,9 @@ def petshop_section(
         "paper's own figures for it (service top-1 / top-3 over train and test issues, the two "
         "temporal scenarios pooled; from the dataset repository's evaluation notebook). The "
         "temporal scenarios have no normal-operation data, so their series hold only the 5 "
-        "samples of the issue window (judged against their own median).",
+        "samples of the issue window (judged against the samples before the incident's start, "
+        "see `rcagraph.loaders.detect`). X-Ray's inferred nodes (load balancers, external "
+        "endpoints, AWS resources) are marked as seen only through their callers.",
         "",
         f"Issues: {split} (the dataset's train/test split; `all` is what the paper reports).",
         "",

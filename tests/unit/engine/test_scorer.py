@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import math
 from datetime import timedelta
+
+import pytest
 
 from rcagraph.engine.base import Ranker, Truth
 from rcagraph.engine.features import FEATURE_NAMES, FeatureConfig, ViewGraph, build_candidates
@@ -287,3 +290,18 @@ def test_a_failure_its_callers_measured_but_did_not_feel_is_not_the_root() -> No
     for view in (_lb_view(instrumented=False), _lb_view(instrumented=None, lb_at=-15)):
         cands = {c.service: c for c in build_candidates(view) if c.kind == "service"}
         assert cands["cart-lb"].features["unfelt_by_callers"] == 0.0
+
+
+def test_a_change_explains_a_components_onset_as_far_as_its_timing_does() -> None:
+    # redis fails at -6 (cart, checkout, frontend follow); a config change on redis came
+    # just before its onset, or twenty minutes before
+    signals = [sig("redis", -6), sig("cart", -4), sig("checkout", -2.5), sig("frontend", -1)]
+
+    def explained(minutes: float) -> float:
+        view = shop_view(changes=[chg("cfg-redis", "config", ("redis",), minutes)], signals=signals)
+        cands = {(c.service, c.change_id): c for c in build_candidates(view)}
+        return cands[("redis", None)].features["explained_by_change"]
+
+    assert explained(-7) == 1.0  # within the skew tolerance of the onset
+    assert explained(-26) == pytest.approx(math.exp(-1.8))  # 20 min before: 18 min past skew
+    assert explained(-40) == 0.0  # beyond tau_onset

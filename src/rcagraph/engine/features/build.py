@@ -11,7 +11,7 @@ from datetime import datetime
 from rcagraph.engine.features.candidate import CandidateFeatures
 from rcagraph.engine.features.catalogue import FEATURE_NAMES
 from rcagraph.engine.features.change import change_features, kind_features
-from rcagraph.engine.features.component import component_features
+from rcagraph.engine.features.component import component_features, exp_decay
 from rcagraph.engine.features.config import FeatureConfig, Placement
 from rcagraph.engine.features.priors import Priors
 from rcagraph.engine.features.view_graph import ViewGraph
@@ -68,12 +68,16 @@ def build_candidates(
             # a change on it, or on a direct dependency without signals of its own, shortly
             # before its onset explains its anomaly better than a fault of its own
             near = [n, *(d for d in vg.g.successors(n) if not vg.observed(d))] if n in vg.g else [n]
-            f["explained_by_change"] = float(
-                any(
-                    t0 - cfg.tau_onset <= at <= t0 + cfg.skew
-                    for m in near
-                    for at in changed_at.get(m, [])
-                )
+            ats = [
+                at
+                for m in near
+                for at in changed_at.get(m, [])
+                if t0 - cfg.tau_onset <= at <= t0 + cfg.skew
+            ]
+            # graded like the change's own support (anomaly_after_change): a change just
+            # before the onset explains it, one twenty minutes earlier hardly does
+            f["explained_by_change"] = max(
+                (exp_decay(t0 - at - cfg.skew, cfg.tau_component) for at in ats), default=0.0
             )
         f["root_explains"] = (
             f["root_onset"]

@@ -62,7 +62,8 @@ FEATURES: dict[str, str] = {
     "clock-skew tolerance (a load balancer or gateway in front of it shows its failure)",
     "deepest": "no dependency of the component shows anomalies (the deepest anomalous one)",
     "explained_by_change": "for a component candidate: a change on it (or on a direct "
-    "dependency without signals) precedes its onset",
+    "dependency without signals) precedes its onset, graded exp(-Δ/10 min) beyond the skew "
+    "tolerance like anomaly_after_change (0 when none within 30 min)",
     "magnitude": "tanh(max anomaly magnitude / 10) on the component",
     "relative_magnitude": "log(1 + the component's largest anomaly magnitude) over log(1 + the "
     "largest of any on-path component in the incident): which of several components that "
