@@ -16,6 +16,38 @@ def kind_features(kind: CauseKind) -> dict[str, float]:
     return {f"kind_{k}": float(kind == k) for k in ("deploy", "flag", "config", "infra", "service")}
 
 
+def _proxy_features(vg: ViewGraph, service: str, change: ChangeEvent) -> dict[str, float]:
+    """The onset features of a changed component that its direct callers stand in for (the
+    best one, discounted by ``proxy_discount``); empty when no caller turned anomalous."""
+    cfg = vg.cfg
+    proxies = vg.caller_proxy(service, change.at - cfg.skew)
+    if not proxies:
+        return {}
+    near, root, reach, caller, at = max(
+        (
+            exp_decay(at - change.at, cfg.tau_component),
+            root,
+            vg.reaches_symptom(caller, at),
+            caller,
+            at,
+        )
+        for caller, at, root in proxies
+    )
+    d = cfg.proxy_discount
+    return {
+        "unobserved_proxy": 1.0,
+        "change_explains": d * near * root * reach,
+        "anomalous": d,
+        "anomaly_after_change": d * near,
+        "root_onset": d * root,
+        "deepest": d * root,
+        "reaches_symptom": d * reach,
+        "sustained": d * vg.sustained(caller, at),
+        "dominance": d * vg.strength.dominance(caller),
+        "signal_match": d * vg.strength.match(caller),
+    }
+
+
 def change_features(
     vg: ViewGraph, change: ChangeEvent, service: str | None, later_changes: int
 ) -> tuple[dict[str, float], list[Evidence], tuple[str, ...]]:
@@ -38,33 +70,10 @@ def change_features(
                 * f.get("reaches_symptom", 0.0)
                 * f.get("sustained", 0.0)
             )
-        elif not vg.observed(service):
+        if first is None and not vg.observed(service):
             # no anomaly or log signal at all (no metrics): its direct callers stand in, the
             # best one (discounted) for the component's own onset features
-            proxies = vg.caller_proxy(service, change.at - cfg.skew)
-            if proxies:
-                f["unobserved_proxy"] = 1.0
-                best = max(
-                    (
-                        exp_decay(at - change.at, cfg.tau_component),
-                        root,
-                        vg.reaches_symptom(caller, at),
-                        caller,
-                        at,
-                    )
-                    for caller, at, root in proxies
-                )
-                near, root, reach, caller, at = best
-                d = cfg.proxy_discount
-                f["change_explains"] = d * near * root * reach
-                f["anomalous"] = d
-                f["anomaly_after_change"] = d * near
-                f["root_onset"] = d * root
-                f["deepest"] = d * root
-                f["reaches_symptom"] = d * reach
-                f["sustained"] = d * vg.sustained(caller, at)
-                f["dominance"] = d * vg.strength.dominance(caller)
-                f["signal_match"] = d * vg.strength.match(caller)
+            f.update(_proxy_features(vg, service, change))
             # an alert on the component itself after the change: its own monitoring saw it
             alerts = vg.count_all(service, change.at - cfg.skew, change.at + cfg.follow_window)
             if alerts:
