@@ -24,6 +24,9 @@ SEED = Query(
                          name: 'checkoutservice', kind: 'service'})
     CREATE (k:Component {uid: 'default|Component|cartservice', scope: 'default',
                          name: 'cartservice', kind: 'service'})
+    CREATE (lb:Component {uid: 'default|Component|cart-lb', scope: 'default', name: 'cart-lb',
+                          kind: 'loadbalancer', instrumented: false})
+    CREATE (c)-[:CALLS]->(lb)
     CREATE (t:Team {uid: 'default|Team|cart-team', scope: 'default', name: 'cart-team'})
     CREATE (t)-[:OWNS]->(k)
     CREATE (f)-[:CALLS]->(c)-[:DEPENDS_ON]->(k)
@@ -51,7 +54,7 @@ def test_doc_has_examples() -> None:
     assert len(_blocks()) >= 5
 
 
-@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize("index", range(7))
 def test_doc_query_runs_and_finds_the_seeded_answer(rca: RcaGraph, index: int) -> None:
     rca.graph.write(SEED)
     params, text = _blocks()[index]
@@ -64,3 +67,12 @@ def test_doc_query_runs_and_finds_the_seeded_answer(rca: RcaGraph, index: int) -
         assert rows[0]["hops"] == 2
     if index == 3:
         assert rows[0]["evidence"] == ["latency up"]
+    if index == 5:
+        assert rows == [
+            {
+                "seen_by_callers": "cart-lb",
+                "kind": "loadbalancer",
+                "callers": ["checkoutservice"],
+                "instrumented_peers": ["cartservice"],
+            }
+        ]
