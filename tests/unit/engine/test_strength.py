@@ -311,3 +311,17 @@ def test_a_declared_symptom_gets_the_clock_skew_tolerance() -> None:
     assert (
         ViewGraph(shop_view(signals=[late]), FeatureConfig()).reaches_symptom("cart", late.at) < 1
     )
+
+
+def test_a_declared_symptom_is_judged_from_what_was_detected_on_it() -> None:
+    """frontend's first failure sample lands 5 min after the declared start (coarse
+    sampling), so the incident declares it failing at the start; cart and checkout turned bad
+    before that sample. The declaration serves the others' propagation; frontend's own onset
+    order is judged at its detected anomaly, where checkout was already failing: a victim,
+    not a root that failed before all its dependencies."""
+    view = shop_view(signals=[sig("cart", 1), sig("checkout", 3), sig("frontend", 5)])
+    f = _service_features(view)["frontend"]
+    assert f["victim"] == 1.0 and f["root_onset"] == 0.0
+    vg = ViewGraph(view, FeatureConfig())
+    assert vg.declared == {"frontend"}
+    assert vg.first_detected("frontend", t(-1)) == view.signals[2]

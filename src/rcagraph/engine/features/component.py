@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from rcagraph.engine.features.classify import is_failure_signal, is_traffic_signal
+from rcagraph.engine.features.index import is_declared
 from rcagraph.engine.features.view_graph import ViewGraph
 from rcagraph.engine.result import Evidence
 
@@ -49,6 +50,12 @@ def component_features(
         first = vg.first_ongoing(n, lo, vg.onset - cfg.skew)
     else:
         first = vg.first_strong(n, lo)
+    if first is not None and is_declared(first):
+        # the incident's declaration of a symptom failing takes part in the others' onset
+        # order and propagation; the symptom's own onset is what was detected on it (else a
+        # symptom whose first sample comes minutes after the declared start is taken for a
+        # root that failed before all its dependencies)
+        first = vg.first_detected(n, first.at)
     t0 = first.at if first is not None else None
     end = vg.view.window_end + timedelta(seconds=1)
     f["anomalous"] = float(t0 is not None)

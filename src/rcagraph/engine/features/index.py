@@ -23,6 +23,13 @@ from rcagraph.engine.features.config import FeatureConfig
 from rcagraph.engine.strength import propagating_classes, view_strength
 from rcagraph.engine.view import IncidentView, SignalEvent
 
+#: the uid prefix of a symptom's failure declared by the incident (not detected)
+DECLARED = "declared:"
+
+
+def is_declared(s: SignalEvent) -> bool:
+    return s.uid.startswith(DECLARED)
+
 
 class ViewIndex:
     """The dependency structure of one view and its signals indexed by component.
@@ -132,7 +139,7 @@ class ViewIndex:
             if bisect_right(times, hi) > bisect_left(times, lo):
                 continue
             declared = SignalEvent(
-                uid=f"declared:{view.incident.id}:{sym}",
+                uid=f"{DECLARED}{view.incident.id}:{sym}",
                 kind="metric_anomaly",
                 service=sym,
                 at=self.onset,
@@ -217,6 +224,17 @@ class ViewIndex:
             return None
         i = bisect_left(times, lo)
         return self._strong[n][i] if i < len(times) else None
+
+    def first_detected(self, n: str, lo: datetime) -> SignalEvent | None:
+        """The component's first anomaly or log signal at or after ``lo`` that was detected,
+        not declared by the incident (see :meth:`_declare_symptoms`)."""
+        times = self._strong_at.get(n)
+        if not times:
+            return None
+        for s in self._strong[n][bisect_left(times, lo) :]:
+            if not is_declared(s):
+                return s
+        return None
 
     def first_ongoing(self, n: str, lo: datetime, live_from: datetime) -> SignalEvent | None:
         """The component's first anomaly or log signal at or after ``lo`` that is still under
