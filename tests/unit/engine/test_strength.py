@@ -325,3 +325,12 @@ def test_a_declared_symptom_is_judged_from_what_was_detected_on_it() -> None:
     vg = ViewGraph(view, FeatureConfig())
     assert vg.declared == {"frontend"}
     assert vg.first_detected("frontend", t(-1)) == view.signals[2]
+
+
+def test_the_declared_start_is_no_alternative_onset_for_the_symptom() -> None:
+    """As above, with checkout's failure starting right at frontend's first sample: judged
+    at the declared start (an alternative onset near the incident's) frontend would have no
+    earlier dependency and pass for the deepest root."""
+    view = shop_view(signals=[sig("cart", 1), sig("checkout", 5), sig("frontend", 5)])
+    f = _service_features(view)["frontend"]
+    assert f["deepest"] == 0.0 and f["root_explains"] == 0.0

@@ -98,7 +98,7 @@ def component_features(
             # telemetry an earlier, unrelated episode (a blip, a previous fault) may lie in
             # the lookback. Judge the onset order also at the strongest anomaly and at the
             # episode under way at the onset, and keep the best supported.
-            near = vg.first_strong(n, vg.onset - cfg.propagation)
+            near = vg.first_detected(n, vg.onset - cfg.propagation)
             alternatives = {
                 vg.strongest_at(n, t0, vg.onset + cfg.propagation),
                 near.at if near is not None and near.at <= vg.onset + cfg.propagation else None,
