@@ -174,10 +174,7 @@ class ViewGraph(ViewIndex):
                 for a in self.callers(b):
                     if a in reached or not self.path_to(a):
                         continue
-                    # a declared symptom's time is the incident's (another clock than the
-                    # metrics'): it gets the clock-skew tolerance, a detected one order_tol
-                    tol = self.cfg.skew if a in self.declared else self.cfg.order_tol
-                    first = self.first_strong(a, tb - tol)
+                    first = self.caller_first(a, tb)
                     # one propagation delay per hop (components without signals in between)
                     if first is None or first.at > tb + self.cfg.propagation * self.hops(b, a):
                         continue
@@ -332,6 +329,13 @@ class ViewGraph(ViewIndex):
                     return str(peer)
         return None
 
+    def caller_first(self, a: str, t: datetime) -> SignalEvent | None:
+        """Caller ``a``'s first failure signal that can follow a dependency's failure at ``t``:
+        from ``order_tol`` before it, or from the clock-skew tolerance before it for a declared
+        symptom (its time is the incident's, another clock than the metrics')."""
+        tol = self.cfg.skew if a in self.declared else self.cfg.order_tol
+        return self.first_strong(a, t - tol)
+
     def felt_by_callers(self, n: str, t: datetime) -> bool:
         """Whether a direct caller of ``n`` (components without signals looked through) turned
         anomalous within one propagation delay per hop after ``n``'s failure at ``t``; True
@@ -340,8 +344,7 @@ class ViewGraph(ViewIndex):
         if not callers:
             return True
         for a in callers:
-            tol = self.cfg.skew if a in self.declared else self.cfg.order_tol
-            first = self.first_strong(a, t - tol)
+            first = self.caller_first(a, t)
             if first is not None and first.at <= t + self.cfg.propagation * self.hops(n, a):
                 return True
         return False
