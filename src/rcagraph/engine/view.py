@@ -98,6 +98,10 @@ class SignalEvent:
     #: other signals): how many-fold it changed, comparable across metric families
     baseline: float | None = None
     value: float | None = None
+    #: for a signal handed over from a component seen only through its callers to the
+    #: instrumented peer whose failure it shows (:mod:`rcagraph.engine.features.mirror`): that
+    #: component's name; None for a component's own signal
+    seen_through: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ lookups are bisections. The timing that rests on it (onset order, propagation) i
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict, deque
@@ -20,6 +21,7 @@ import networkx as nx
 
 from rcagraph.engine.features.classify import is_failure_signal, is_traffic_signal, signal_class
 from rcagraph.engine.features.config import FeatureConfig
+from rcagraph.engine.features.mirror import Mirrors
 from rcagraph.engine.strength import propagating_classes, view_strength
 from rcagraph.engine.view import IncidentView, SignalEvent
 
@@ -61,6 +63,16 @@ class ViewIndex:
             dict.fromkeys(s.service for s in view.incident.symptoms if s.service in g)
         )
         self.onset = view.incident.started_at
+        # components seen only through their callers are paired with the peers they mirror on
+        # the components' own signals; what the callers measured through them is handed over
+        own: dict[str, list[SignalEvent]] = defaultdict(list)
+        for sig in sorted(view.signals, key=lambda x: (x.at, x.uid)):
+            own[sig.service].append(sig)
+        self.mirrors = Mirrors(view, g, own, cfg.skew)
+        handed = self.mirrors.handed_over(self.onset - cfg.horizon, self.onset + cfg.follow_window)
+        if handed:
+            view = dataclasses.replace(view, signals=[*view.signals, *handed])
+            self.view = view
         # shortest hop paths from each symptom (dependency direction): one BFS per symptom
         self.paths: dict[str, dict[str, list[str]]] = {
             s: nx.single_source_shortest_path(g, s) for s in self.symptoms

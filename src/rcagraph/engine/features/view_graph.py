@@ -5,9 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from datetime import datetime
 
-import networkx as nx
-
-from rcagraph.engine.features.classify import is_failure_signal, is_traffic_signal, signal_class
+from rcagraph.engine.features.classify import is_traffic_signal
 from rcagraph.engine.features.config import FeatureConfig
 from rcagraph.engine.features.index import ViewIndex
 from rcagraph.engine.view import IncidentView, SignalEvent
@@ -294,40 +292,14 @@ class ViewGraph(ViewIndex):
             out.append((a, first.at, 0.0 if others else 1.0))
         return out
 
-    def _classes_near(self, n: str, t: datetime) -> set[str]:
-        """Signal classes of ``n``'s health (not traffic) failure signals beginning within the
-        clock-skew tolerance of ``t`` (every failure signal, whether or not its class marks
-        onsets for this incident's symptoms: what two components show is compared whole)."""
-        lo, hi = t - self.cfg.skew, t + self.cfg.skew
-        return {
-            signal_class(x)
-            for x in self.signals.get(n, [])
-            if lo <= x.at <= hi and is_failure_signal(x) and not is_traffic_signal(x)
-        }
-
     def mirrored_peer(self, n: str, t: datetime) -> str | None:
-        """For a component seen only through its callers (``instrumented`` False: a load
-        balancer, a gateway, an external endpoint, a managed resource seen through SDK calls,
-        whose figures are its callers' measurements of the calls): an instrumented component
-        that one of the same callers also calls, that does not depend on ``n``, and whose own
-        failure of the same signal class began within the clock-skew tolerance of ``n``'s at
-        ``t``. Its callers' view of ``n`` then shows no more than that peer's failure does (a
-        load balancer in front of it shows the peer's own latency), and the peer, seen from
-        inside, is the better supported cause. None when there is no such peer."""
-        comp = self.view.components.get(n)
-        if comp is None or comp.instrumented is not False or n not in self.g:
-            return None
-        classes = self._classes_near(n, t)
-        if not classes:
-            return None
-        for caller in sorted(self.g.predecessors(n)):
-            for peer in sorted(self.g.successors(caller)):
-                info = self.view.components.get(peer)
-                if peer == n or (info is not None and info.instrumented is False):
-                    continue
-                if classes & self._classes_near(peer, t) and not nx.has_path(self.g, peer, n):
-                    return str(peer)
-        return None
+        """For a component seen only through its callers (``instrumented`` False): the first
+        instrumented peer whose failure it shows at ``t`` (:meth:`Mirrors.peers_at
+        <rcagraph.engine.features.mirror.Mirrors.peers_at>`). Its callers' view of ``n`` then
+        shows no more than that peer's failure does, and the peer, seen from inside, is the
+        better supported cause. None when there is no such peer."""
+        peers = self.mirrors.peers_at(n, t)
+        return peers[0] if peers else None
 
     def caller_first(self, a: str, t: datetime) -> SignalEvent | None:
         """Caller ``a``'s first failure signal that can follow a dependency's failure at ``t``:
