@@ -235,3 +235,25 @@ def test_a_dependency_barely_over_its_threshold_does_not_explain_a_huge_deviatio
     assert big.busy_deps("cart", t(-6)) == ["redis"]
     off = ViewGraph(view_with(5), FeatureConfig(explain_ratio=0.0))
     assert off.busy_deps("cart", t(-6)) == ["redis"]
+
+
+def test_a_noisy_dependency_that_went_as_many_fold_explains_a_flat_callers_deviation() -> None:
+    # redis's latency is noisy in normal operation: sixteen-fold is z 14 for it; cart's was
+    # flat, so two-hundred-fold is z 370. The z ratio (0.04) alone would make cart the deepest
+    def view_with(redis_value: float) -> IncidentView:
+        return shop_view(
+            signals=[
+                replace(sig("redis", -6, mag=14), baseline=0.168, value=redis_value),
+                replace(sig("cart", -6, mag=370), baseline=0.018, value=3.64),
+                sig("checkout", -3),
+                sig("frontend", 0),
+            ]
+        )
+
+    many_fold = ViewGraph(view_with(2.668), FeatureConfig())
+    assert many_fold.busy_deps("cart", t(-6)) == ["redis"]
+    assert _service(view_with(2.668), "cart").features["deepest"] == 0.0
+    # a few per cent is no explanation, however it compares in z; nor with the fold test off
+    assert ViewGraph(view_with(0.18), FeatureConfig()).busy_deps("cart", t(-6)) == []
+    off = ViewGraph(view_with(2.668), FeatureConfig(explain_fold_ratio=0.0))
+    assert off.busy_deps("cart", t(-6)) == []

@@ -21,7 +21,9 @@ class FeatureConfig:
     delay for an anomaly to reach a direct caller; ``order_tol`` how much earlier a dependency
     must turn bad to count as earlier (clock jitter between metrics and logs).
     ``explain_ratio``: a dependency explains a caller's failure only if its deviation (robust
-    z) is at least this share of the caller's own (0 turns the check off).
+    z) is at least this share of the caller's own, or its fold change at least
+    ``explain_fold_ratio`` of the caller's (``explain_ratio`` 0 turns the check off,
+    ``explain_fold_ratio`` 0 the fold-change alternative).
     """
 
     skew: timedelta = timedelta(minutes=2)
@@ -36,6 +38,8 @@ class FeatureConfig:
     proxy_discount: float = 0.7
     sustain_window: timedelta = timedelta(minutes=5)
     explain_ratio: float = 0.1
+    #: ... or at least this share as many-fold beyond its baseline (0 turns that off)
+    explain_fold_ratio: float = 0.5
     #: only metric anomalies of a class that can travel to the symptoms' class mark onsets
     #: (:func:`rcagraph.engine.strength.propagating_classes`)
     class_aware: bool = True

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from datetime import datetime
 
-from rcagraph.engine.features.classify import is_traffic_signal
+from rcagraph.engine.features.classify import is_traffic_signal, signal_class
 from rcagraph.engine.features.config import FeatureConfig
 from rcagraph.engine.features.index import ViewIndex
+from rcagraph.engine.strength import fold_change
 from rcagraph.engine.view import IncidentView, SignalEvent
 
 
@@ -74,8 +75,9 @@ class ViewGraph(ViewIndex):
     def _explaining_deps(self, n: str, t: datetime, lo: datetime, hi: datetime) -> list[str]:
         """Direct dependencies with a sustained failure in ``[lo, hi)`` that lasts while ``n``
         fails (:meth:`failing_in`) and deviates at least ``explain_ratio`` as much as ``n``
-        does: a dependency barely over its threshold (z 5) does not explain a caller deviating
-        tenfold more (z 60). Without magnitudes on both sides (log signals), it may."""
+        does in robust z, or ``explain_fold_ratio`` as much in fold change: a dependency barely
+        over its threshold (z 5, a few per cent) does not explain a caller deviating tenfold
+        more (z 60). Without magnitudes on both sides (log signals), it may."""
         until = self._explain_until(n, t)
         ratio = self.cfg.explain_ratio
         own = self.peak(n, t, t + self.cfg.sustain_window) if ratio > 0 else 0.0
@@ -84,24 +86,50 @@ class ViewGraph(ViewIndex):
             if not self.failing_in(d, lo, hi, until):
                 continue
             dep = self.peak(d, lo, hi) if own else 0.0
-            if own == 0.0 or dep == 0.0 or dep >= ratio * own:
+            if (
+                own == 0.0
+                or dep == 0.0
+                or dep >= ratio * own
+                or self._explains_by_fold(n, t, d, lo, hi)
+            ):
                 out.append(d)
         return out
 
+    def _explains_by_fold(self, n: str, t: datetime, d: str, lo: datetime, hi: datetime) -> bool:
+        """Whether dependency ``d``'s failure in ``[lo, hi)`` went at least
+        ``explain_fold_ratio`` as many-fold beyond its baseline as ``n``'s at ``t`` did
+        (:func:`~rcagraph.engine.strength.fold_change`). A robust z measures a change against the
+        series' own noise: a dependency whose latency is noisy in normal operation moves
+        sixteen-fold at z 14 while its caller, flat before, moves two-hundred-fold at z 370, and
+        the z ratio alone would say the dependency cannot explain it."""
+        ratio = self.cfg.explain_fold_ratio
+        if ratio <= 0:
+            return False
+        own = self.peak_fold(n, t, t + self.cfg.sustain_window)
+        dep = self.peak_fold(d, lo, hi)
+        return own > 0.0 and dep >= ratio * own
+
     def peak(self, n: str, lo: datetime, hi: datetime) -> float:
         """Largest health (non-traffic) metric-anomaly magnitude of ``n`` in ``[lo, hi)``."""
-        times = self._strong_at.get(n, [])
-        sigs = self._strong.get(n, [])[bisect_left(times, lo) : bisect_left(times, hi)]
         return max(
             (
                 abs(s.magnitude)
-                for s in sigs
-                if s.kind == "metric_anomaly"
-                and s.magnitude is not None
-                and not is_traffic_signal(s)
+                for s in self._health_anomalies(n, lo, hi)
+                if s.magnitude is not None
             ),
             default=0.0,
         )
+
+    def peak_fold(self, n: str, lo: datetime, hi: datetime) -> float:
+        """Largest fold change of a health (non-traffic) metric anomaly of ``n`` in
+        ``[lo, hi)`` (0 where no anomaly has a baseline and value)."""
+        folds = (fold_change(s, signal_class(s)) for s in self._health_anomalies(n, lo, hi))
+        return max((f for f in folds if f is not None), default=0.0)
+
+    def _health_anomalies(self, n: str, lo: datetime, hi: datetime) -> list[SignalEvent]:
+        times = self._strong_at.get(n, [])
+        sigs = self._strong.get(n, [])[bisect_left(times, lo) : bisect_left(times, hi)]
+        return [s for s in sigs if s.kind == "metric_anomaly" and not is_traffic_signal(s)]
 
     def _explain_until(self, n: str, t: datetime) -> datetime:
         """How long a dependency's failure must last to explain ``n``'s failure at ``t``: as
