@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from array import array
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -64,12 +65,17 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("timestamp", "service", "metric", "value")
 
 def _fmt(value: float, metric: str) -> str:
     name = metric.lower()
-    if ("ratio" in name or ("rate" in name and "error" in name)) and -1.0 <= value <= 1.0:
+    words = set(re.split(r"[^a-z0-9]+", name))  # "duration" holds no "ratio"
+    if ("ratio" in words or ("rate" in words and bool(words & {"error", "errors"}))) and (
+        -1.0 <= value <= 1.0
+    ):
         return f"{value * 100:.3g}%"
+    # a unit only where the name states one (Prometheus' base-unit suffixes, a ``_ms``): a
+    # bare "latency" is in seconds in one source and milliseconds in another
     unit = ""
-    if name.endswith("_ms") or ("latency" in name and "seconds" not in name):
+    if name.endswith(("_ms", "_milliseconds")) or "_ms_" in name or "milliseconds" in name:
         unit = " ms"
-    elif "seconds" in name:
+    elif name.endswith(("_seconds", "_s")) or "seconds" in name:
         unit = " s"
     return f"{value:.4g}{unit}"
 

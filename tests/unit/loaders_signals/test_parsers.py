@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rcagraph.loaders.base import Rejection
+from rcagraph.loaders.detect import Shift
 from rcagraph.loaders.logs import (
     LogRecord,
     LogTallies,
@@ -19,7 +20,7 @@ from rcagraph.loaders.logs import (
     new_templates,
     parse_log_value,
 )
-from rcagraph.loaders.metrics import iter_csv, iter_prometheus, parse_labels
+from rcagraph.loaders.metrics import iter_csv, iter_prometheus, parse_labels, summary_of
 from rcagraph.loaders.records import Where
 from rcagraph.loaders.traces import CallGraph, parse_trace_value, quantile
 from rcagraph.schema.signals import signal_of
@@ -349,3 +350,14 @@ def test_prometheus_documented_answer() -> None:
     bad["data"]["result"][0]["values"][2] = ["2026-03-01T12:00:00", "1"]
     (rej,) = [i for i in iter_prometheus(bad, "m.json", "m") if isinstance(i, Rejection)]
     assert rej.pointer == "/data/result/0/values/2" and rej.field == "values.time"
+
+
+def test_anomaly_summaries_state_a_unit_only_where_the_metric_name_does() -> None:
+    shift = Shift(30, 30, 59, "up", 12.0, 0.2, 1.4, 1.4, "binseg_l2")
+    # a bare "latency" is seconds in one source (PetShop's X-Ray figures), ms in another
+    assert summary_of("latency_p99", "", shift) == "latency_p99 0.2 → 1.4 (up, z=12.0)"
+    assert "0.2 ms → 1.4 ms" in summary_of("latency_p95_ms", "", shift)
+    assert "0.2 s → 1.4 s" in summary_of("http_server_request_duration_seconds", "", shift)
+    ratio = Shift(30, 30, 59, "up", 12.0, 0.01, 0.25, 0.25, "binseg_l2")
+    assert "1% → 25%" in summary_of("http_error_rate", "", ratio)
+    assert "1% → 25%" in summary_of("error_ratio", "", ratio)
