@@ -199,8 +199,15 @@ def extract_view(
     name_list = sorted(names)
     ce = read_columns(graph, q.COMPONENTS_EDGES, scope=scope, names=name_list)
     components = {
-        name: ComponentInfo(name=name, kind=kind, owner=owner, uid=cuid, instrumented=instr)
-        for name, kind, owner, cuid, instr in ce["components"]
+        name: ComponentInfo(
+            name=name,
+            kind=kind,
+            owner=owner,
+            uid=cuid,
+            instrumented=instr,
+            metric_series=int(series) if series is not None else None,
+        )
+        for name, kind, owner, cuid, instr, series in ce["components"]
     }
     for n in name_list:  # a service named only by an event still belongs to the view
         components.setdefault(n, ComponentInfo(name=n))

@@ -130,14 +130,15 @@ ORDER BY v.at, v.uid
 )
 
 #: The named components and the dependency edges among them, columnar (one record):
-#: ``components`` as [name, kind, owner, uid], ``edges`` as [src, dst, type, calls,
-#: error_ratio].
+#: ``components`` as [name, kind, owner, uid, instrumented, metric_series], ``edges`` as
+#: [src, dst, type, calls, error_ratio].
 COMPONENTS_EDGES = Query(
     "engine.components_edges",
     """
 MATCH (a:Component {scope: $scope}) WHERE a.name IN $names
 WITH collect(a) AS comps
-RETURN [c IN comps | [c.name, c.kind, c.owner, c.uid, c.instrumented]] AS components,
+RETURN [c IN comps | [c.name, c.kind, c.owner, c.uid, c.instrumented, c.metric_series]]
+       AS components,
        COLLECT {
          UNWIND comps AS a
          MATCH (a)-[r:DEPENDS_ON|CALLS]->(b:Component {scope: $scope})

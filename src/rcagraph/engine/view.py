@@ -44,6 +44,10 @@ class ComponentInfo:
     #: peer: a load balancer, a gateway, an external endpoint, a managed resource seen through
     #: SDK calls; the graph's ``Component.instrumented``); None when unknown
     instrumented: bool | None = None
+    #: how many metric series the bundle holds for it (the graph's ``Component.metric_series``;
+    #: None when it has none, or the view was built without): a component with metrics of its
+    #: own whose series did not move was observed healthy, not unobserved
+    metric_series: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

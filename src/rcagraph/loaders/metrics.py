@@ -29,6 +29,7 @@ import json
 import math
 import re
 from array import array
+from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,7 @@ from rcagraph.loaders.records import (
     oversized_document,
     raw_of,
 )
-from rcagraph.loaders.signal_queries import ANOMALIES
+from rcagraph.loaders.signal_queries import ANOMALIES, COMPONENT_METRIC_SERIES
 from rcagraph.loaders.timeparse import parse_rfc3339_or_epoch_s
 from rcagraph.schema.signals import signal_of
 
@@ -469,6 +470,20 @@ def write_series_signals(
     write_verdicts(ctx, verdicts)
     stats = ctx.graph.write_batches(ANOMALIES, rows, batch_size=ctx.batch_size, extra=ctx.params())
     ctx.record_write(KIND, stats)
+    per_component = Counter(s.service for s in all_series)
+    series_rows = [
+        {
+            "component_uid": uid(ctx.scope, "Component", service),
+            "service": service,
+            "source": source,
+            "count": count,
+        }
+        for service, count in sorted(per_component.items())
+    ]
+    # components, not this loader's primary nodes: not counted as loaded or merged
+    ctx.graph.write_batches(
+        COMPONENT_METRIC_SERIES, series_rows, batch_size=ctx.batch_size, extra=ctx.params()
+    )
 
 
 def versioned(ctx: LoadContext, raw_file: Path, all_series: Any) -> Iterator[VersionedSeries]:

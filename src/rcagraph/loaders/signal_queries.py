@@ -63,6 +63,18 @@ ANOMALIES = Query(
     "MERGE (n)-[o:OBSERVED_ON]->(c) " + provenance_on_create("o"),
 )
 
+#: how many metric series each source holds for a component (``metric_series_by_source``,
+#: entries ``"<source> #<n>"``) and their total (``metric_series``): the component has metrics
+#: of its own, so a window in which none of them moved is evidence that it stayed healthy
+COMPONENT_METRIC_SERIES = Query(
+    "loaders.component_metric_series",
+    "UNWIND $rows AS row " + component_stub("c", "component_uid", "service") + "WITH c, row, "
+    "[p IN coalesce(c.metric_series_by_source, []) WHERE NOT p STARTS WITH row.source + ' #'] "
+    "+ [row.source + ' #' + toString(row.count)] AS parts "
+    "SET c.metric_series_by_source = COLLECT { UNWIND parts AS p RETURN p ORDER BY p }, "
+    "c.metric_series = reduce(s = 0, p IN parts | s + toInteger(last(split(p, ' #'))))",
+)
+
 #: a trace's peer that sends no spans of its own: seen only through its callers (a source that
 #: said otherwise, such as the catalog, keeps its word)
 UNINSTRUMENTED_PEERS = Query(

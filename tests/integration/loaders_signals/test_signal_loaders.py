@@ -165,6 +165,28 @@ def test_step_in_metrics_and_traces_becomes_anomalies(
     assert rpc["at"].to_native() == incident
 
 
+def test_components_count_their_own_metric_series(
+    rca: RcaGraph, bundle: Path, tmp_path: Path
+) -> None:
+    # frontend: latency and CPU in the CSV (the CPU never moves: the component was watched);
+    # the Prometheus answer: cartservice's error ratio and the prometheus job's `up`
+    _load_all(rca, bundle, tmp_path / "data")
+    rows = rca.graph.read(
+        Query(
+            "tests.signals.metric_series",
+            "MATCH (c:Component {scope: $scope}) WHERE c.metric_series IS NOT NULL "
+            "RETURN c.name AS name, c.metric_series AS n, c.metric_series_by_source AS by "
+            "ORDER BY name",
+        ),
+        scope=SCOPE,
+    )
+    assert [(r["name"], r["n"], r["by"]) for r in rows] == [
+        ("cartservice", 1, ["metrics/errors.json #1"]),
+        ("frontend", 2, ["metrics/samples.csv #2"]),
+        ("prometheus", 1, ["metrics/errors.json #1"]),
+    ]
+
+
 def test_trace_call_edges_with_stats_and_series(
     rca: RcaGraph, bundle: Path, tmp_path: Path
 ) -> None:

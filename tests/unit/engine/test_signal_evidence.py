@@ -257,3 +257,25 @@ def test_a_noisy_dependency_that_went_as_many_fold_explains_a_flat_callers_devia
     assert ViewGraph(view_with(0.18), FeatureConfig()).busy_deps("cart", t(-6)) == []
     off = ViewGraph(view_with(2.668), FeatureConfig(explain_fold_ratio=0.0))
     assert off.busy_deps("cart", t(-6)) == []
+
+
+def test_a_component_whose_own_metrics_stayed_normal_is_not_looked_through() -> None:
+    # redis fails; cart, between it and checkout, has no signal: without metrics of its own
+    # it is looked through (redis's failure may have travelled unseen); with metrics that
+    # never moved it was watched and stayed healthy, so redis's failure did not reach the
+    # symptom through it
+    def view_with(cart_series: int | None) -> IncidentView:
+        view = shop_view(signals=[sig("redis", -6), sig("checkout", -3), sig("frontend", 0)])
+        view.components["cart"] = replace(view.components["cart"], metric_series=cart_series)
+        return view
+
+    for unknown in (None, 0):
+        vg = ViewGraph(view_with(unknown), FeatureConfig())
+        assert vg.callers("redis") == ("checkout",)
+        assert vg.reaches_symptom("redis", t(-6)) == 1.0
+    watched = ViewGraph(view_with(4), FeatureConfig())
+    assert watched.callers("redis") == ("cart",)
+    assert watched.deps("checkout") == ("cart",)
+    assert watched.reaches_symptom("redis", t(-6)) < 1.0
+    assert _service(view_with(None), "redis").features["root_explains"] == 1.0
+    assert _service(view_with(4), "redis").features["root_explains"] < 1.0

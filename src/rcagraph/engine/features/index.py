@@ -168,7 +168,9 @@ class ViewIndex:
 
     def _observed_neighbours(self, n: str, *, down: bool) -> tuple[str, ...]:
         """Direct dependencies (``down``) or callers of ``n``; a neighbour without any anomaly or
-        log signal (no metrics, or alerts only) is looked through, at most two hops further."""
+        log signal and without metrics of its own (no telemetry, or alerts only) is looked
+        through, at most two hops further; one whose own metrics did not move was observed
+        healthy, and is a neighbour."""
         if n not in self.g:
             return ()
         step = self.g.successors if down else self.g.predecessors
@@ -180,12 +182,20 @@ class ViewIndex:
             if m in seen:
                 continue
             seen.add(m)
-            if self._strong_at.get(m) or extra >= 2:
+            if self._strong_at.get(m) or extra >= 2 or self._observed_healthy(m):
                 out[m] = None
                 self._hops[(m, n) if down else (n, m)] = extra + 1
             else:
                 frontier.extend((k, extra + 1) for k in step(m))
         return tuple(out)
+
+    def _observed_healthy(self, n: str) -> bool:
+        """Whether ``n`` has metrics of its own in the bundle (``ComponentInfo.metric_series``)
+        and none of them marks a failure: it was watched and stayed healthy. A failure does not
+        travel through it unseen, so it is not looked through (that is for components without
+        telemetry, whose health is unknown)."""
+        info = self.view.components.get(n)
+        return info is not None and bool(info.metric_series) and not self._strong_at.get(n)
 
     def hops(self, dep: str, caller: str) -> int:
         """Dependency hops from ``caller`` to its observed neighbour ``dep`` (1 when direct;
