@@ -107,6 +107,13 @@ class ScorerConfig(BaseModel):
     saturation: float = Field(default=5.0, gt=0)
     temperature: float = Field(default=0.08, gt=0)
     abstain_below: float = Field(default=0.35, ge=0, le=1)
+    doubt_weight: float = Field(
+        default=0.5,
+        ge=0,
+        description="contrary evidence (weighted, on the candidate itself) from which its "
+        "confidence is capped at doubt_cap (0: never)",
+    )
+    doubt_cap: float = Field(default=0.5, ge=0, le=1)
     max_candidates: int = Field(default=20, ge=1)
     max_evidence: int = Field(default=5, ge=1)
     skew_s: float = Field(default=120.0, ge=0, description="clock-skew tolerance, seconds")
@@ -131,6 +138,23 @@ def gate(features: dict[str, float], cfg: ScorerConfig) -> float:
 def default_score(features: dict[str, float], cfg: ScorerConfig) -> float:
     raw = sum(w * features.get(name, 0.0) for name, w in cfg.weights.items())
     return gate(features, cfg) * (1.0 - math.exp(-max(raw, 0.0) / cfg.saturation))
+
+
+def contrary_weight(features: dict[str, float], cfg: ScorerConfig) -> float:
+    """How much of a candidate's own evidence speaks against it: the weighted sum of its
+    contrary features (those of negative weight: a victim, a mirror of a failing peer, a
+    failure its callers did not feel, a change that came after the onset, ...), positive."""
+    return -sum(w * features.get(name, 0.0) for name, w in cfg.weights.items() if w < 0)
+
+
+def doubted(features: dict[str, float], confidence: float, cfg: ScorerConfig) -> float:
+    """The confidence of a candidate whose own evidence speaks against it (by at least
+    ``doubt_weight``) is at most ``doubt_cap``: it may still lead when nothing else explains
+    the symptom, but the calibration, fitted where such leaders are rare, cannot say how
+    often it is right."""
+    if cfg.doubt_weight > 0 and contrary_weight(features, cfg) >= cfg.doubt_weight:
+        return min(confidence, cfg.doubt_cap)
+    return confidence
 
 
 def softmax_confidence(scores: Sequence[float], temperature: float) -> list[float]:
@@ -186,6 +210,7 @@ class DefaultScorer:
         conf = softmax_confidence(scores, self.config.temperature)
         if self.calibrator is not None and conf:
             conf = [float(v) for v in self.calibrator.predict(np.asarray(conf))]
+        conf = [doubted(c.features, v, self.config) for c, v in zip(cands, conf, strict=True)]
         candidates = to_candidates(
             cands, scores, conf, self.config.max_candidates, self.config.max_evidence
         )

@@ -7,7 +7,13 @@ import pytest
 
 from rcagraph.engine.base import Ranker, Truth
 from rcagraph.engine.features import FEATURE_NAMES, FeatureConfig, ViewGraph, build_candidates
-from rcagraph.engine.scorer import DefaultScorer, ScorerConfig
+from rcagraph.engine.scorer import (
+    DEFAULT_WEIGHTS,
+    DefaultScorer,
+    ScorerConfig,
+    contrary_weight,
+    doubted,
+)
 from rcagraph.engine.view import ComponentInfo, Edge, IncidentView
 
 from .views import bad_deploy_view, chg, service_fault_view, shop_view, sig
@@ -305,3 +311,25 @@ def test_a_change_explains_a_components_onset_as_far_as_its_timing_does() -> Non
     assert explained(-7) == 1.0  # within the skew tolerance of the onset
     assert explained(-26) == pytest.approx(math.exp(-1.8))  # 20 min before: 18 min past skew
     assert explained(-40) == 0.0  # beyond tau_onset
+
+
+def test_a_candidate_whose_own_evidence_speaks_against_it_is_not_trusted() -> None:
+    cfg = ScorerConfig()
+    clean = {"root_explains": 1.0, "dominance": 1.0}
+    unfelt = {**clean, "unfelt_by_callers": 1.0}  # weight -3
+    slightly = {**clean, "explained_by_change": 0.1}  # -0.3: below doubt_weight
+    assert contrary_weight(clean, cfg) == 0.0
+    assert contrary_weight(unfelt, cfg) == 3.0
+    assert doubted(clean, 0.97, cfg) == 0.97
+    assert doubted(unfelt, 0.97, cfg) == cfg.doubt_cap == 0.5
+    assert doubted(unfelt, 0.3, cfg) == 0.3
+    assert doubted(slightly, 0.97, cfg) == 0.97
+    assert doubted(unfelt, 0.97, ScorerConfig(doubt_weight=0.0)) == 0.97
+    # through a ranking: the leader's confidence (0.8 here) is capped once a feature it
+    # carries counts against it (coverage given a negative weight, for the test's sake)
+    view = _lb_view(instrumented=False)
+    top = DefaultScorer().rank(view).candidates[0]
+    assert top.confidence > 0.5
+    weights = {**DEFAULT_WEIGHTS, "coverage": -0.5}
+    capped = DefaultScorer(ScorerConfig(weights=weights)).rank(view).candidates[0]
+    assert capped.features["coverage"] == 1.0 and capped.confidence == 0.5
