@@ -14,6 +14,10 @@ to the verdicts of the services it touches:
 verdicts that say "degraded" (latency, errors, saturation up; availability down);
 ``canary_same`` = 1 when verdicts on health metrics (not traffic) matched and none says
 "degraded": the two versions behaved the same, so the release is not what changed.
+
+A degradation is timed against the release's rollout steps (:mod:`rcagraph.engine.rollout`):
+one that began before its first step (less the clock-skew tolerance) is not its doing and is
+not matched to it; the others' evidence says which step they followed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from rcagraph.engine.result import Evidence
+from rcagraph.engine.rollout import step_before
 from rcagraph.engine.view import CanaryVerdict, ChangeEvent
 
 _VERSION = re.compile(r"^\d+(\.\d+)+")
@@ -57,11 +62,34 @@ def matching_verdicts(
     return [v for v in mine if change.at - before <= v.new_since <= change.at + after]
 
 
+def _timed(v: CanaryVerdict, change: ChangeEvent) -> str:
+    """The verdict's summary, timed against the release's rollout steps."""
+    step = step_before(change, v.at)
+    if step is None:
+        return v.summary
+    minutes = (v.at - step).total_seconds() / 60.0
+    return (
+        f"{v.summary}; began {minutes:.0f} min after the rollout step at "
+        f"{step.strftime('%H:%M:%S')} (step {change.rollout_steps.index(step) + 1} of "
+        f"{len(change.rollout_steps)})"
+    )
+
+
 def canary_features(
-    verdicts: Sequence[CanaryVerdict], change: ChangeEvent
+    verdicts: Sequence[CanaryVerdict],
+    change: ChangeEvent,
+    skew: timedelta = timedelta(minutes=2),
 ) -> tuple[dict[str, float], list[Evidence]]:
-    """``canary_degraded`` and ``canary_same`` of a deploy change, with the evidence."""
-    matched = [v for v in matching_verdicts(verdicts, change) if v.signal in _HEALTH_SIGNALS]
+    """``canary_degraded`` and ``canary_same`` of a deploy change, with the evidence. A
+    degradation that began before the release's first rollout step (less the clock-skew
+    tolerance ``skew``) is not its doing; the others are timed against the steps."""
+    first_step = change.rollout_steps[0] if change.rollout_steps else None
+    matched = [
+        v
+        for v in matching_verdicts(verdicts, change)
+        if v.signal in _HEALTH_SIGNALS
+        and (v.verdict != "degraded" or first_step is None or v.at >= first_step - skew)
+    ]
     if not matched:
         return {}, []
     degraded = [v for v in matched if v.verdict == "degraded"]
@@ -76,7 +104,7 @@ def canary_features(
             kind="canary",
             service=v.service,
             at=v.at,
-            summary=v.summary,
+            summary=_timed(v, change),
             source=v.source,
             source_ref=v.source_ref,
             weight=score,

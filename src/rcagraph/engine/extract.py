@@ -21,6 +21,7 @@ import neo4j
 from pydantic import BaseModel, Field
 
 from rcagraph.engine import queries as q
+from rcagraph.engine.rollout import scale_up_times, with_rollout_steps
 from rcagraph.engine.view import (
     CanaryVerdict,
     ChangeEvent,
@@ -138,6 +139,7 @@ def extract_view(
             names.update(nb["up"])
 
     changes: list[ChangeEvent] = []
+    k8s_steps: list[tuple[datetime, ...]] = []
     for c in graph.read(q.CHANGES, scope=scope, start=window_start, end=change_end):
         at = epoch_datetime(c["at_s"], c["at_ns"])
         if at is None:
@@ -164,7 +166,9 @@ def extract_view(
                 source_ref=c.get("source_ref"),
             )
         )
+        k8s_steps.append(scale_up_times(c.get("rollout_steps")))
         names.update(touched)
+    changes = with_rollout_steps(changes, k8s_steps)
 
     signals: list[SignalEvent] = []
     cols = read_columns(graph, q.SIGNALS, scope=scope, start=window_start, end=window_end)

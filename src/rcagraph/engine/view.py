@@ -77,6 +77,10 @@ class ChangeEvent:
     flag_key: str | None = None
     source: str | None = None
     source_ref: str | None = None
+    #: a deploy's rollout steps: when its new version gained instances or traffic (a
+    #: Kubernetes rollout's scale-ups of its ReplicaSet; every deploy record of the same
+    #: service and version in the view, such as CDEvents at 10 %, 50 %, 100 %), in time order
+    rollout_steps: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,9 @@ def test_the_rollout_is_a_change_candidate_and_the_oom_kills_are_evidence(
     assert ("k8s_probe_failures", "checkout", "metric_anomaly") in k8s
     oom = next(s for s in view.signals if s.metric == "k8s_oom_kills")
     assert is_failure_signal(oom) and oom.signal == "saturation"
+    # the rollout's scale-up of its new ReplicaSet is its step (the old one's scale-down is not)
+    rollout = next(c for c in view.changes if c.change_id == f"kubernetes:shop/{k.NEW_RS}")
+    assert rollout.rollout_steps == (datetime(2026, 3, 1, 11, 50, 3, tzinfo=UTC),)
     ranking = rca.rank("INC-K8S", "rank")
     ids = [c.change_id for c in ranking.candidates if c.kind == "deploy"]
     assert f"kubernetes:shop/{k.NEW_RS}" in ids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rcagraph.engine.canary import canary_features, matching_verdicts
+from rcagraph.engine.rollout import scale_up_times, step_before, with_rollout_steps
 from rcagraph.engine.view import CanaryVerdict, ChangeEvent
 from rcagraph.loaders.canary import (
     VersionedSeries,
@@ -147,3 +149,57 @@ def test_engine_matches_a_deploy_by_version_or_by_time() -> None:
     assert matching_verdicts([late], change) == []
     # a real version that is not this change's is another release
     assert canary_features([_verdict("2.0.0", "degraded", at)], change) == ({}, [])
+
+
+def test_rollout_steps_of_a_release_from_kubernetes_and_from_several_records() -> None:
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert scale_up_times(
+        [
+            "2026-03-01T12:04:00Z scaled up cart-7f9c to 3 from 1",
+            "2026-03-01T12:00:00Z scaled up cart-7f9c to 1",
+            "2026-03-01T12:04:30Z scaled down cart-5d2a to 0 from 2",  # the old one: no step
+            "not a step",
+        ]
+    ) == (at, at + timedelta(minutes=4))
+    assert scale_up_times(None) == ()
+    # a delivery tool reporting each step of one release (same service and version)
+    first = ChangeEvent("c1", "c1", "deploy", at, ("cart",), version="1.4.2")
+    more = ChangeEvent("c2", "c2", "deploy", at + timedelta(minutes=10), ("cart",), version="1.4.2")
+    other = ChangeEvent("c3", "c3", "deploy", at + timedelta(minutes=5), ("cart",), version="1.5.0")
+    flag = ChangeEvent("c4", "c4", "flag", at, ("cart",))
+    out = with_rollout_steps([first, more, other, flag], [(), (), (), ()])
+    steps = {c.change_id: c.rollout_steps for c in out}
+    assert steps["c1"] == steps["c2"] == (at, at + timedelta(minutes=10))
+    assert steps["c3"] == (at + timedelta(minutes=5),)
+    assert steps["c4"] == ()
+    k8s = with_rollout_steps([first], [(at + timedelta(minutes=4),)])[0]
+    assert k8s.rollout_steps == (at, at + timedelta(minutes=4))
+    assert step_before(k8s, at + timedelta(minutes=6)) == at + timedelta(minutes=4)
+    assert step_before(k8s, at - timedelta(minutes=1)) is None
+
+
+def test_a_degradation_is_timed_against_the_rollout_steps() -> None:
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    change = ChangeEvent(
+        "c1",
+        "c1",
+        "deploy",
+        at,
+        ("cart",),
+        version="1.4.2",
+        rollout_steps=(at, at + timedelta(minutes=10)),
+    )
+    after_step_2 = _verdict("1.4.2", "degraded", at + timedelta(minutes=12))
+    f, ev = canary_features([after_step_2], change)
+    assert f["canary_degraded"] > 0.8
+    assert ev[0].summary == "s; began 2 min after the rollout step at 12:10:00 (step 2 of 2)"
+    # the new version degraded before the release's first step: not this release's doing
+    early = replace(_verdict("1.4.2", "degraded", at - timedelta(minutes=5)), new_since=at)
+    assert canary_features([early], change) == ({}, [])
+    within_skew = replace(early, at=at - timedelta(minutes=1))
+    assert canary_features([within_skew], change)[0]["canary_degraded"] > 0.8
+    same = _verdict("1.4.2", "same", at)
+    assert canary_features([early, same], change)[0] == {
+        "canary_degraded": 0.0,
+        "canary_same": 1.0,
+    }

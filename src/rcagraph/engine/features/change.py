@@ -121,7 +121,7 @@ def change_features(
     )
     f["recency"] = 1.0 / (1 + later_changes)
     if kind == "deploy":  # its new pods against its old pods (rcagraph.engine.canary)
-        canary, canary_ev = canary_features(vg.view.canary, change)
+        canary, canary_ev = canary_features(vg.view.canary, change, vg.cfg.skew)
         f.update(canary)
         ev.extend(canary_ev)
     where = f" on {service}" if service else ""

@@ -1,0 +1,69 @@
+"""The rollout steps of a release: when its new version gained instances or traffic.
+
+A progressive rollout moves a new version in steps: a Kubernetes Deployment scales the new
+ReplicaSet up (``Change.rollout_steps``, from ``ScalingReplicaSet`` events: ``"<time> scaled up
+<replicaset> to N [from M]"``); a delivery tool reports each step as its own record (CDEvents
+``service.deployed`` then ``service.upgraded`` of the same artifact, at 10 %, 50 %, 100 %). A
+degradation of the new version that begins right after a step (more traffic on the bad pods) is
+timed by it; one that began before the release's first step is not its doing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from rcagraph.engine.view import ChangeEvent
+
+_SCALED_UP = " scaled up "
+
+
+def scale_up_times(steps: Iterable[object] | None) -> tuple[datetime, ...]:
+    """The times of a Kubernetes rollout's scale-up steps (``Change.rollout_steps``), in time
+    order; steps of another form, or down, are left out."""
+    out: set[datetime] = set()
+    for step in steps or ():
+        text = str(step)
+        head, sep, _ = text.partition(_SCALED_UP)
+        if not sep:
+            continue
+        try:
+            at = datetime.fromisoformat(head.strip())
+        except ValueError:
+            continue
+        if at.tzinfo is not None:
+            out.add(at)
+    return tuple(sorted(out))
+
+
+def _release_key(change: ChangeEvent) -> tuple[tuple[str, ...], str] | None:
+    if change.kind != "deploy" or not change.version or change.rollback:
+        return None
+    return tuple(sorted(change.services)), change.version
+
+
+def with_rollout_steps(
+    changes: Sequence[ChangeEvent], k8s_steps: Sequence[tuple[datetime, ...]]
+) -> list[ChangeEvent]:
+    """``changes`` with their ``rollout_steps``: each deploy's own Kubernetes scale-ups
+    (``k8s_steps``, one tuple per change) and the times of every deploy record of the same
+    services and version (itself included), in time order."""
+    by_release: dict[tuple[tuple[str, ...], str], set[datetime]] = defaultdict(set)
+    for change, own in zip(changes, k8s_steps, strict=True):
+        key = _release_key(change)
+        if key is not None:
+            by_release[key].update((change.at, *own))
+    out: list[ChangeEvent] = []
+    for change, own in zip(changes, k8s_steps, strict=True):
+        key = _release_key(change)
+        steps = set(own) | (by_release[key] if key is not None else set())
+        out.append(dataclasses.replace(change, rollout_steps=tuple(sorted(steps))))
+    return out
+
+
+def step_before(change: ChangeEvent, at: datetime) -> datetime | None:
+    """The last rollout step of ``change`` at or before ``at`` (None: none, or no steps)."""
+    before = [s for s in change.rollout_steps if s <= at]
+    return before[-1] if before else None
