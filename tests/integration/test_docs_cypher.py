@@ -19,11 +19,13 @@ SEED = Query(
     "t.seed_docs",
     """
     CREATE (f:Component {uid: 'default|Component|frontend', scope: 'default', name: 'frontend',
-                         kind: 'service'})
+                         kind: 'service', metric_series: 3})
     CREATE (c:Component {uid: 'default|Component|checkoutservice', scope: 'default',
                          name: 'checkoutservice', kind: 'service'})
     CREATE (k:Component {uid: 'default|Component|cartservice', scope: 'default',
-                         name: 'cartservice', kind: 'service'})
+                         name: 'cartservice', kind: 'service', metric_series: 2})
+    CREATE (:Anomaly:Event {uid: 'default|Anomaly|x1', scope: 'default',
+            at: datetime('2026-03-01T12:01:00Z')})-[:OBSERVED_ON]->(k)
     CREATE (lb:Component {uid: 'default|Component|cart-lb', scope: 'default', name: 'cart-lb',
                           kind: 'loadbalancer', instrumented: false})
     CREATE (c)-[:CALLS]->(lb)
@@ -54,7 +56,7 @@ def test_doc_has_examples() -> None:
     assert len(_blocks()) >= 5
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(8))
 def test_doc_query_runs_and_finds_the_seeded_answer(rca: RcaGraph, index: int) -> None:
     rca.graph.write(SEED)
     params, text = _blocks()[index]
@@ -75,4 +77,9 @@ def test_doc_query_runs_and_finds_the_seeded_answer(rca: RcaGraph, index: int) -
                 "callers": ["checkoutservice"],
                 "instrumented_peers": ["cartservice"],
             }
+        ]
+    if index == 6:
+        assert rows == [
+            {"component": "cartservice", "series": 2, "anomalies": 1, "state": "failing"},
+            {"component": "frontend", "series": 3, "anomalies": 0, "state": "watched, healthy"},
         ]
