@@ -51,7 +51,12 @@ from rcagraph.loaders.metrics import anomaly_props
 from rcagraph.loaders.normal_window import normal_window
 from rcagraph.loaders.rawstore import EDGE_SERIES_SCHEMA, ParquetSink, make_ref, raw_path
 from rcagraph.loaders.records import Where, raw_of
-from rcagraph.loaders.signal_queries import ANOMALIES, CALL_EDGES, UNINSTRUMENTED_PEERS
+from rcagraph.loaders.signal_queries import (
+    ANOMALIES,
+    CALL_EDGES,
+    COMPONENT_METRIC_SERIES,
+    UNINSTRUMENTED_PEERS,
+)
 
 KIND = "traces"
 SPAN_INDEX_LIMIT = 500_000
@@ -402,3 +407,19 @@ class TracesLoader:
             ANOMALIES, anomaly_rows, batch_size=ctx.batch_size, extra=ctx.params()
         )
         ctx.record_write(KIND, stats)
+        # each call edge gives its callee two per-minute series (error ratio, latency p95) that
+        # the detector judged: the callee was watched through them (components, not this
+        # loader's primary nodes: not counted as loaded or merged)
+        per_callee = Counter(callee for _, callee in graph.edges)
+        series_rows = [
+            {
+                "component_uid": uid(ctx.scope, "Component", callee),
+                "service": callee,
+                "source": source,
+                "count": 2 * n,
+            }
+            for callee, n in sorted(per_callee.items())
+        ]
+        ctx.graph.write_batches(
+            COMPONENT_METRIC_SERIES, series_rows, batch_size=ctx.batch_size, extra=ctx.params()
+        )

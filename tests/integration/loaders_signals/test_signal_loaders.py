@@ -169,7 +169,8 @@ def test_components_count_their_own_metric_series(
     rca: RcaGraph, bundle: Path, tmp_path: Path
 ) -> None:
     # frontend: latency and CPU in the CSV (the CPU never moves: the component was watched);
-    # the Prometheus answer: cartservice's error ratio and the prometheus job's `up`
+    # the Prometheus answer: cartservice's error ratio and the prometheus job's `up`; the
+    # traces: checkoutservice's calls from frontend, per minute (error ratio and latency p95)
     _load_all(rca, bundle, tmp_path / "data")
     rows = rca.graph.read(
         Query(
@@ -182,6 +183,7 @@ def test_components_count_their_own_metric_series(
     )
     assert [(r["name"], r["n"], r["by"]) for r in rows] == [
         ("cartservice", 1, ["metrics/errors.json #1"]),
+        ("checkoutservice", 2, ["traces/spans.jsonl #2"]),
         ("frontend", 2, ["metrics/samples.csv #2"]),
         ("prometheus", 1, ["metrics/errors.json #1"]),
     ]
