@@ -28,16 +28,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from rcagraph.engine.result import Evidence
-from rcagraph.engine.rollout import step_before
+from rcagraph.engine.rollout import norm_version, step_before
 from rcagraph.engine.view import CanaryVerdict, ChangeEvent
 
 _VERSION = re.compile(r"^\d+(\.\d+)+")
 _HEALTH_SIGNALS = frozenset({"latency", "errors", "availability", "saturation"})
-
-
-def _norm(version: str) -> str:
-    v = version.strip().rsplit("@", 1)[-1].rsplit(":", 1)[-1]
-    return v[1:] if v[:1] in ("v", "V") and v[1:2].isdigit() else v
 
 
 def matching_verdicts(
@@ -52,11 +47,11 @@ def matching_verdicts(
     services = set(change.services)
     mine = [v for v in verdicts if v.service in services]
     if change.version:
-        want = _norm(change.version)
-        by_version = [v for v in mine if _norm(v.new_version) == want]
+        want = norm_version(change.version)
+        by_version = [v for v in mine if norm_version(v.new_version) == want]
         if by_version:
             return by_version
-        if any(_VERSION.match(_norm(v.new_version)) for v in mine):
+        if any(_VERSION.match(norm_version(v.new_version)) for v in mine):
             # the series name real versions, and none is this change's: not its rollout
             return []
     return [v for v in mine if change.at - before <= v.new_since <= change.at + after]

@@ -21,7 +21,7 @@ import neo4j
 from pydantic import BaseModel, Field
 
 from rcagraph.engine import queries as q
-from rcagraph.engine.rollout import scale_up_times, with_rollout_steps
+from rcagraph.engine.rollout import prefer_records, scale_up_times, with_rollout_steps
 from rcagraph.engine.view import (
     CanaryVerdict,
     ChangeEvent,
@@ -164,10 +164,12 @@ def extract_view(
                 flag_key=c.get("flag_key"),
                 source=c.get("source"),
                 source_ref=c.get("source_ref"),
+                observed=bool(c.get("observed")),
             )
         )
         k8s_steps.append(scale_up_times(c.get("rollout_steps")))
         names.update(touched)
+    changes, k8s_steps = prefer_records(changes, k8s_steps)
     changes = with_rollout_steps(changes, k8s_steps)
 
     signals: list[SignalEvent] = []

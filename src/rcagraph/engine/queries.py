@@ -65,6 +65,7 @@ RETURN c.uid AS uid, c.change_id AS change_id, c.kind AS kind,
        c.rollback AS rollback, c.rollout_share AS rollout_share,
        c.first_deploy_of_version AS first_deploy_of_version, c.flag_key AS flag_key,
        c.source AS source, c.source_ref AS source_ref, c.rollout_steps AS rollout_steps,
+       coalesce(c.observed, false) AS observed,
        COLLECT { MATCH (c)-[:CHANGED]->(d:Component {scope: $scope}) RETURN d.name } AS changed,
        COLLECT {
          MATCH (c)-[:TOGGLED]->(:Flag {scope: $scope})<-[:USES_FLAG]-(u:Component {scope: $scope})

@@ -13,11 +13,15 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rcagraph.engine.view import ChangeEvent
 
 _SCALED_UP = " scaled up "
+#: how far a deploy record may lie from a release seen in the metrics (its new version's first
+#: sample) to be that release: as far as canary verdicts are matched to deploys by time
+RECORD_BEFORE = timedelta(minutes=15)
+RECORD_AFTER = timedelta(minutes=5)
 
 
 def scale_up_times(steps: Iterable[object] | None) -> tuple[datetime, ...]:
@@ -67,3 +71,39 @@ def step_before(change: ChangeEvent, at: datetime) -> datetime | None:
     """The last rollout step of ``change`` at or before ``at`` (None: none, or no steps)."""
     before = [s for s in change.rollout_steps if s <= at]
     return before[-1] if before else None
+
+
+def norm_version(version: str) -> str:
+    """A version as releases are compared: without a package URL's ``…@`` or an image's
+    ``…:`` prefix, and without a leading ``v`` before a digit."""
+    v = version.strip().rsplit("@", 1)[-1].rsplit(":", 1)[-1]
+    return v[1:] if v[:1] in ("v", "V") and v[1:2].isdigit() else v
+
+
+def prefer_records(
+    changes: Sequence[ChangeEvent], k8s_steps: Sequence[tuple[datetime, ...]]
+) -> tuple[list[ChangeEvent], list[tuple[datetime, ...]]]:
+    """``changes`` (with their ``k8s_steps``) without the releases seen only in versioned
+    metrics (``observed``) that a deploy record of the same service already stands for: one of
+    the same version, or one from ``RECORD_BEFORE`` before to ``RECORD_AFTER`` after the new
+    version's first sample (the series carry a ReplicaSet hash, the record a version)."""
+    records = [c for c in changes if c.kind == "deploy" and not c.observed]
+    keep_changes: list[ChangeEvent] = []
+    keep_steps: list[tuple[datetime, ...]] = []
+    for change, steps in zip(changes, k8s_steps, strict=True):
+        if change.observed and any(
+            set(r.services) & set(change.services)
+            and (
+                (
+                    r.version
+                    and change.version
+                    and norm_version(r.version) == norm_version(change.version)
+                )
+                or change.at - RECORD_BEFORE <= r.at <= change.at + RECORD_AFTER
+            )
+            for r in records
+        ):
+            continue
+        keep_changes.append(change)
+        keep_steps.append(steps)
+    return keep_changes, keep_steps

@@ -81,6 +81,9 @@ class ChangeEvent:
     #: Kubernetes rollout's scale-ups of its ReplicaSet; every deploy record of the same
     #: service and version in the view, such as CDEvents at 10 %, 50 %, 100 %), in time order
     rollout_steps: tuple[datetime, ...] = ()
+    #: a release seen only in versioned metrics (the graph's ``Change.observed``): no deploy
+    #: record of it was loaded; its time is the new version's first sample
+    observed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

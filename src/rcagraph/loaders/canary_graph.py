@@ -35,6 +35,26 @@ CANARY_VERDICTS = Query(
     "MERGE (n)-[o:OBSERVED_ON]->(c) " + provenance_on_create("o"),
 )
 
+#: a release seen in versioned metrics: its service's new version's first sample, as a deploy
+#: ``:Change`` marked ``observed`` (the earliest time any file saw it; a deploy record of the
+#: same release, loaded before or after, is another node, which the engine prefers)
+OBSERVED_RELEASES = Query(
+    "loaders.canary_observed_releases",
+    "UNWIND $rows AS row "
+    "MERGE (n:Change {uid: row.uid}) "
+    "ON CREATE SET n:Event:Deployment, n.ingested_at = $ingested_at, "
+    "n.source = row.source, n.source_ref = row.source_ref "
+    "SET n.scope = $scope, n.change_id = row.change_id, n.kind = 'deploy', "
+    "n.action = 'observed', n.observed = true, n.service = row.service, "
+    "n.version = row.version, n.previous_version = row.previous, n.summary = row.summary, "
+    "n.loader_version = row.loader_version, "
+    "n.at = CASE WHEN n.at IS NULL OR row.at < n.at THEN row.at ELSE n.at END "
+    "WITH n, row "
+    + component_stub("c", "component_uid", "service")
+    + "MERGE (n)-[r:CHANGED]->(c) "
+    + provenance_on_create("r"),
+)
+
 METHOD = "canary"
 
 
@@ -148,4 +168,45 @@ def write_verdicts(ctx: LoadContext, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         ctx.graph.write_batches(
             CANARY_VERDICTS, rows, batch_size=ctx.batch_size, extra=ctx.params()
+        )
+
+
+def observed_release_rows(
+    ctx: LoadContext, source: str, results: Sequence[CanaryResult]
+) -> list[dict[str, Any]]:
+    """One row per release (service, new version) the comparisons saw, at its new version's
+    first sample (for :data:`OBSERVED_RELEASES`)."""
+    first: dict[tuple[str, str], CanaryResult] = {}
+    for r in results:
+        key = (r.service, r.new_version)
+        if key not in first or r.new_since_ns < first[key].new_since_ns:
+            first[key] = r
+    rows = []
+    for (service, version), r in sorted(first.items()):
+        previous = r.old_versions[-1] if r.old_versions else None
+        change_id = f"observed:{service}@{version}"
+        rows.append(
+            {
+                "uid": uid(ctx.scope, "Change", change_id),
+                "change_id": change_id,
+                "component_uid": uid(ctx.scope, "Component", service),
+                "service": service,
+                "version": version,
+                "previous": previous,
+                "at": ns_to_dt(r.new_since_ns),
+                "summary": f"{service} {version} first reported in the metrics"
+                + (f" (beside {previous})" if previous else ""),
+                "source": source,
+                "source_ref": r.ref,
+                "loader_version": LOADER_VERSION,
+            }
+        )
+    return rows
+
+
+def write_observed_releases(ctx: LoadContext, rows: Sequence[dict[str, Any]]) -> None:
+    """Write observed-release rows (UNWIND batches); they are not counted as loaded records."""
+    if rows:
+        ctx.graph.write_batches(
+            OBSERVED_RELEASES, rows, batch_size=ctx.batch_size, extra=ctx.params()
         )

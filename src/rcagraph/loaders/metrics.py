@@ -40,7 +40,12 @@ import numpy as np
 from rcagraph.ids import uid
 from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.canary import VersionedSeries, canary_analysis, parse_label_pairs, version_of
-from rcagraph.loaders.canary_graph import canary_rows, write_verdicts
+from rcagraph.loaders.canary_graph import (
+    canary_rows,
+    observed_release_rows,
+    write_observed_releases,
+    write_verdicts,
+)
 from rcagraph.loaders.detect import DEFAULT, DetectConfig, Shift, detect_shifts, normal_min_points
 from rcagraph.loaders.epoch_ns import dt_to_ns, ns_to_dt
 from rcagraph.loaders.limits import MAX_KEY_CHARS
@@ -463,11 +468,11 @@ def write_series_signals(
     """The anomalies of a file's series, and the canary verdicts of its versioned ones, into
     the graph (the metrics loaders share this: Prometheus/CSV and OTLP)."""
     rows = MetricsLoader._anomalies(ctx, source, raw_file, all_series)
-    verdicts, canary_anomalies = canary_rows(
-        ctx, source, canary_analysis(versioned(ctx, raw_file, all_series))
-    )
+    results = canary_analysis(versioned(ctx, raw_file, all_series))
+    verdicts, canary_anomalies = canary_rows(ctx, source, results)
     rows.extend(canary_anomalies)
     write_verdicts(ctx, verdicts)
+    write_observed_releases(ctx, observed_release_rows(ctx, source, results))
     stats = ctx.graph.write_batches(ANOMALIES, rows, batch_size=ctx.batch_size, extra=ctx.params())
     ctx.record_write(KIND, stats)
     per_component = Counter(s.service for s in all_series)

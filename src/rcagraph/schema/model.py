@@ -62,6 +62,13 @@ NODES: tuple[NodeType, ...] = (
             "lifecycle": "string: Backstage spec.lifecycle",
             "annotations": "string: JSON object of catalog annotations",
             "tier": "string: optional criticality tier",
+            "instrumented": "boolean: false for a component seen only through its callers' "
+            "measurements (a load balancer, a gateway, an external endpoint, a managed "
+            "resource reached through an SDK), true for one with telemetry of its own; absent "
+            "when unknown",
+            "metric_series": "integer: how many metric series the bundle holds for the "
+            "component (its metric files, and the per-minute call series derived from traces)",
+            "metric_series_by_source": "list of string: the same per file, '<source> #<n>'",
         },
         sublabels=("Service", "Resource"),
         indexed=("name",),
@@ -108,6 +115,9 @@ NODES: tuple[NodeType, ...] = (
             "attributes": "string: JSON of further attributes",
             "rollout_steps": "list of string: a Kubernetes rollout's ScalingReplicaSet steps, "
             "'<time> scaled up/down <replicaset> to N [from M]', in time order",
+            "observed": "boolean: true for a release seen only in versioned metrics (change_id "
+            "'observed:<service>@<version>', action 'observed', at the new version's first "
+            "sample); the engine leaves it out where a deploy record stands for the release",
         },
         sublabels=("Deployment", "FlagChange", "ConfigChange", "InfraChange", "Event"),
         indexed=("at", "change_id", "kind"),

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rcagraph.engine.canary import canary_features, matching_verdicts
-from rcagraph.engine.rollout import scale_up_times, step_before, with_rollout_steps
+from rcagraph.engine.rollout import (
+    norm_version,
+    prefer_records,
+    scale_up_times,
+    step_before,
+    with_rollout_steps,
+)
 from rcagraph.engine.view import CanaryVerdict, ChangeEvent
 from rcagraph.loaders.canary import (
     VersionedSeries,
@@ -203,3 +209,24 @@ def test_a_degradation_is_timed_against_the_rollout_steps() -> None:
         "canary_degraded": 0.0,
         "canary_same": 1.0,
     }
+
+
+def test_a_deploy_record_stands_for_the_release_the_metrics_saw() -> None:
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    seen = ChangeEvent(
+        "o1", "observed:cart@v1.4.2", "deploy", at, ("cart",), version="v1.4.2", observed=True
+    )
+    hashed = replace(seen, uid="o2", change_id="observed:cart@7f9c8d6b5", version="7f9c8d6b5")
+    other = replace(seen, uid="o3", change_id="observed:pay@2.0", services=("payment",))
+    record = ChangeEvent(
+        "c1", "c1", "deploy", at - timedelta(minutes=3), ("cart",), version="1.4.2"
+    )
+    kept, steps = prefer_records([record, seen, hashed, other], [(), (), (), ()])
+    # the record, by version; the hashed series by time; payment had no record
+    assert [c.change_id for c in kept] == ["c1", "observed:pay@2.0"] and len(steps) == 2
+    late = replace(record, at=at - timedelta(hours=1), version="1.4.1")
+    assert [c.change_id for c in prefer_records([late, hashed], [(), ()])[0]] == [
+        "c1",
+        "observed:cart@7f9c8d6b5",
+    ]
+    assert norm_version("pkg:docker/shop/cart@v1.4.2") == norm_version("1.4.2") == "1.4.2"
