@@ -65,21 +65,9 @@ def build_candidates(
         f.update({"is_change": 0.0, **kind_features("service")})
         t0 = vg.strong_onset(n)
         if t0 is not None:
-            # a change on it, or on a direct dependency without signals of its own (and not
-            # watched healthy by metrics of its own), shortly before its onset explains its
-            # anomaly better than a fault of its own
-            near = (
-                [
-                    n,
-                    *(
-                        d
-                        for d in vg.g.successors(n)
-                        if not vg.observed(d) and not vg.observed_healthy(d)
-                    ),
-                ]
-                if n in vg.g
-                else [n]
-            )
+            # a change on it, or on a direct dependency without signals of its own, shortly
+            # before its onset explains its anomaly better than a fault of its own
+            near = [n, *(d for d in vg.g.successors(n) if not vg.observed(d))] if n in vg.g else [n]
             ats = [
                 at
                 for m in near

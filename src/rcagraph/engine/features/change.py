@@ -70,10 +70,9 @@ def change_features(
                 * f.get("reaches_symptom", 0.0)
                 * f.get("sustained", 0.0)
             )
-        if first is None and not vg.observed(service) and not vg.observed_healthy(service):
-            # no anomaly or log signal at all, and no metrics of its own that stayed normal
-            # (no telemetry): its direct callers stand in, the best one (discounted) for the
-            # component's own onset features
+        if first is None and not vg.observed(service):
+            # no anomaly or log signal at all (no metrics): its direct callers stand in, the
+            # best one (discounted) for the component's own onset features
             f.update(_proxy_features(vg, service, change))
             # an alert on the component itself after the change: its own monitoring saw it
             alerts = vg.count_all(service, change.at - cfg.skew, change.at + cfg.follow_window)

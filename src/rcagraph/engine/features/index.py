@@ -182,14 +182,14 @@ class ViewIndex:
             if m in seen:
                 continue
             seen.add(m)
-            if self._strong_at.get(m) or extra >= 2 or self.observed_healthy(m):
+            if self._strong_at.get(m) or extra >= 2 or self._observed_healthy(m):
                 out[m] = None
                 self._hops[(m, n) if down else (n, m)] = extra + 1
             else:
                 frontier.extend((k, extra + 1) for k in step(m))
         return tuple(out)
 
-    def observed_healthy(self, n: str) -> bool:
+    def _observed_healthy(self, n: str) -> bool:
         """Whether ``n`` has metrics of its own in the bundle (``ComponentInfo.metric_series``)
         and none of them marks a failure: it was watched and stayed healthy. A failure does not
         travel through it unseen, so it is not looked through (that is for components without
