@@ -29,6 +29,10 @@ from rcagraph.engine.view import IncidentView, SignalEvent
 DECLARED = "declared:"
 
 
+def _time_order(s: SignalEvent) -> tuple[datetime, str]:
+    return (s.at, s.uid)
+
+
 def is_declared(s: SignalEvent) -> bool:
     return s.uid.startswith(DECLARED)
 
@@ -66,13 +70,19 @@ class ViewIndex:
         # components seen only through their callers are paired with the peers they mirror on
         # the components' own signals; what the callers measured through them is handed over
         own: dict[str, list[SignalEvent]] = defaultdict(list)
-        for sig in sorted(view.signals, key=lambda x: (x.at, x.uid)):
+        for sig in sorted(view.signals, key=_time_order):
             own[sig.service].append(sig)
         self.mirrors = Mirrors(view, g, own, cfg.skew)
         handed = self.mirrors.handed_over(self.onset - cfg.horizon, self.onset + cfg.follow_window)
+        # signals indexed by component once, in time order (the handed-over ones among their
+        # peer's own); strong (anomaly/log) times apart
+        self.signals: dict[str, list[SignalEvent]] = defaultdict(list, own)
         if handed:
             view = dataclasses.replace(view, signals=[*view.signals, *handed])
             self.view = view
+            for peer in {h.service for h in handed}:
+                mine = [h for h in handed if h.service == peer]
+                self.signals[peer] = sorted([*own.get(peer, ()), *mine], key=_time_order)
         # shortest hop paths from each symptom (dependency direction): one BFS per symptom
         self.paths: dict[str, dict[str, list[str]]] = {
             s: nx.single_source_shortest_path(g, s) for s in self.symptoms
@@ -81,10 +91,6 @@ class ViewIndex:
         for s in self.symptoms:
             dist = nx.single_source_dijkstra_path_length(g, s, weight="cost")
             self.best_share[s] = {n: math.exp(-c) for n, c in dist.items()}
-        # signals indexed by component once, in time order; strong (anomaly/log) times apart
-        self.signals: dict[str, list[SignalEvent]] = defaultdict(list)
-        for sig in sorted(view.signals, key=lambda x: (x.at, x.uid)):
-            self.signals[sig.service].append(sig)
         self._strong: dict[str, list[SignalEvent]] = {}
         self._strong_at: dict[str, list[datetime]] = {}
         self._all_at: dict[str, list[datetime]] = {}

@@ -44,6 +44,10 @@ class Mirrors:
         self.g = g
         self.own = own
         self.skew = skew
+        #: the components seen only through their callers (few, or none: most views mark none)
+        self.uninstrumented = sorted(
+            n for n, info in view.components.items() if info.instrumented is False
+        )
 
     def _uninstrumented(self, n: str) -> bool:
         info = self.view.components.get(n)
@@ -91,8 +95,8 @@ class Mirrors:
         in front of it are its failure too). The copy keeps the signal's uid: its evidence
         rests on the mirror's node."""
         out: list[SignalEvent] = []
-        for n in sorted(self.own):
-            if not self._uninstrumented(n):
+        for n in self.uninstrumented:
+            if n not in self.own:
                 continue
             window = [s for s in self.own[n] if lo <= s.at <= hi and _is_health_failure(s)]
             peers: dict[str, None] = {}
