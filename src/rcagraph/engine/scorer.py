@@ -140,19 +140,28 @@ def default_score(features: dict[str, float], cfg: ScorerConfig) -> float:
     return gate(features, cfg) * (1.0 - math.exp(-max(raw, 0.0) / cfg.saturation))
 
 
-def contrary_weight(features: dict[str, float], cfg: ScorerConfig) -> float:
+def contrary_weight(
+    features: dict[str, float], cfg: ScorerConfig, contrary: Sequence[tuple[str, float]] = ()
+) -> float:
     """How much of a candidate's own evidence speaks against it: the weighted sum of its
     contrary features (those of negative weight: a victim, a mirror of a failing peer, a
-    failure its callers did not feel, a change that came after the onset, ...), positive."""
-    return -sum(w * features.get(name, 0.0) for name, w in cfg.weights.items() if w < 0)
+    failure its callers did not feel, a change that came after the onset, ...), positive.
+    ``contrary``: those (name, weight) pairs, when the caller has them at hand."""
+    pairs = contrary or [(name, w) for name, w in cfg.weights.items() if w < 0]
+    return -sum(w * features.get(name, 0.0) for name, w in pairs)
 
 
-def doubted(features: dict[str, float], confidence: float, cfg: ScorerConfig) -> float:
+def doubted(
+    features: dict[str, float],
+    confidence: float,
+    cfg: ScorerConfig,
+    contrary: Sequence[tuple[str, float]] = (),
+) -> float:
     """The confidence of a candidate whose own evidence speaks against it (by at least
     ``doubt_weight``) is at most ``doubt_cap``: it may still lead when nothing else explains
     the symptom, but the calibration, fitted where such leaders are rare, cannot say how
     often it is right."""
-    if cfg.doubt_weight > 0 and contrary_weight(features, cfg) >= cfg.doubt_weight:
+    if cfg.doubt_weight > 0 and contrary_weight(features, cfg, contrary) >= cfg.doubt_weight:
         return min(confidence, cfg.doubt_cap)
     return confidence
 
@@ -210,7 +219,10 @@ class DefaultScorer:
         conf = softmax_confidence(scores, self.config.temperature)
         if self.calibrator is not None and conf:
             conf = [float(v) for v in self.calibrator.predict(np.asarray(conf))]
-        conf = [doubted(c.features, v, self.config) for c, v in zip(cands, conf, strict=True)]
+        contrary = [(name, w) for name, w in self.config.weights.items() if w < 0]
+        conf = [
+            doubted(c.features, v, self.config, contrary) for c, v in zip(cands, conf, strict=True)
+        ]
         candidates = to_candidates(
             cands, scores, conf, self.config.max_candidates, self.config.max_evidence
         )
