@@ -73,6 +73,8 @@ class ViewIndex:
         for sig in sorted(view.signals, key=_time_order):
             own[sig.service].append(sig)
         self.mirrors = Mirrors(view, g, own, cfg.skew)
+        #: components whose own metrics the bundle holds (``ComponentInfo.metric_series``)
+        self._watched = frozenset(n for n, c in view.components.items() if c.metric_series)
         handed = self.mirrors.handed_over(self.onset - cfg.horizon, self.onset + cfg.follow_window)
         # signals indexed by component once, in time order (the handed-over ones among their
         # peer's own); strong (anomaly/log) times apart
@@ -188,20 +190,14 @@ class ViewIndex:
             if m in seen:
                 continue
             seen.add(m)
-            if self._strong_at.get(m) or extra >= 2 or self._observed_healthy(m):
+            # a neighbour without failure signals whose own metrics the bundle holds was
+            # watched and stayed healthy: a failure did not travel through it unseen
+            if self._strong_at.get(m) or extra >= 2 or m in self._watched:
                 out[m] = None
                 self._hops[(m, n) if down else (n, m)] = extra + 1
             else:
                 frontier.extend((k, extra + 1) for k in step(m))
         return tuple(out)
-
-    def _observed_healthy(self, n: str) -> bool:
-        """Whether ``n`` has metrics of its own in the bundle (``ComponentInfo.metric_series``)
-        and none of them marks a failure: it was watched and stayed healthy. A failure does not
-        travel through it unseen, so it is not looked through (that is for components without
-        telemetry, whose health is unknown)."""
-        info = self.view.components.get(n)
-        return info is not None and bool(info.metric_series) and not self._strong_at.get(n)
 
     def hops(self, dep: str, caller: str) -> int:
         """Dependency hops from ``caller`` to its observed neighbour ``dep`` (1 when direct;
