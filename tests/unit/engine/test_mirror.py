@@ -84,5 +84,8 @@ def test_without_the_mark_nothing_is_handed_over() -> None:
 
 def test_a_balancer_hands_over_to_the_deepest_of_the_peers_it_mirrors() -> None:
     # search calls cart and shows cart's latency too: the balancer's backend is cart
-    handed = _handed(_availability_view(search=True))
-    assert {s.service for s in handed} == {"cart"}
+    view = _availability_view(search=True)
+    assert {s.service for s in _handed(view)} == {"cart"}
+    lb = next(c for c in build_candidates(view) if c.service == "cart-lb")
+    assert any("measurements, and cart, which they also call" in e.summary for e in lb.evidence)
+    assert not any("search" in e.summary for e in lb.evidence if e.kind == "onset_order")

@@ -132,8 +132,8 @@ def component_features(
             # symptom's path, that explains the symptom at least in part even when its callers'
             # latency hides in their own noise and the walk up cannot trace it
             f["reaches_symptom"] = max(f["reaches_symptom"], cfg.resource_reach)
-        peer = vg.mirrored_peer(n, t0)
-        if peer is not None:
+        peers = vg.mirrored_peers(n, t0)
+        if peers:
             # seen only through its callers, failing with an instrumented peer of theirs: the
             # peer explains what the callers measured (a load balancer shows its backend's
             # latency), so this one is not where the failure began
@@ -145,7 +145,8 @@ def component_features(
                     service=n,
                     at=t0,
                     summary=f"{n} is seen only through its callers' measurements, and "
-                    f"{peer}, which they also call, failed the same way at the same time",
+                    f"{' and '.join(peers)}, which they also call, failed the same way at "
+                    "the same time",
                     weight=1.0,
                 )
             )

@@ -318,14 +318,13 @@ class ViewGraph(ViewIndex):
             out.append((a, first.at, 0.0 if others else 1.0))
         return out
 
-    def mirrored_peer(self, n: str, t: datetime) -> str | None:
-        """For a component seen only through its callers (``instrumented`` False): the first
-        instrumented peer whose failure it shows at ``t`` (:meth:`Mirrors.peers_at
+    def mirrored_peers(self, n: str, t: datetime) -> list[str]:
+        """For a component seen only through its callers (``instrumented`` False): the
+        instrumented peers whose failure it shows at ``t`` (:meth:`Mirrors.peers_at
         <rcagraph.engine.features.mirror.Mirrors.peers_at>`). Its callers' view of ``n`` then
-        shows no more than that peer's failure does, and the peer, seen from inside, is the
-        better supported cause. None when there is no such peer."""
-        peers = self.mirrors.peers_at(n, t)
-        return peers[0] if peers else None
+        shows no more than those peers' failure does, and a peer, seen from inside, is the
+        better supported cause. Empty when there is no such peer."""
+        return self.mirrors.peers_at(n, t)
 
     def caller_first(self, a: str, t: datetime) -> SignalEvent | None:
         """Caller ``a``'s first failure signal that can follow a dependency's failure at ``t``:
