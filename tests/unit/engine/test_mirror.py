@@ -89,3 +89,12 @@ def test_a_balancer_hands_over_to_the_deepest_of_the_peers_it_mirrors() -> None:
     lb = next(c for c in build_candidates(view) if c.service == "cart-lb")
     assert any("measurements, and cart, which they also call" in e.summary for e in lb.evidence)
     assert not any("search" in e.summary for e in lb.evidence if e.kind == "onset_order")
+
+
+def test_the_mirror_evidence_names_every_peer_it_mirrors() -> None:
+    # checkout also calls payment, which slows down at the same minute and does not depend on
+    # cart: the balancer's figures may be either's
+    view = _availability_view()
+    view.signals.append(_metric("payment", -6, "latency", mag=18))
+    lb = next(c for c in build_candidates(view) if c.service == "cart-lb")
+    assert any("and cart and payment, which they also call" in e.summary for e in lb.evidence)
