@@ -139,7 +139,6 @@ def extract_view(
             names.update(nb["up"])
 
     changes: list[ChangeEvent] = []
-    k8s_steps: list[tuple[datetime, ...]] = []
     for c in graph.read(q.CHANGES, scope=scope, start=window_start, end=change_end):
         at = epoch_datetime(c["at_s"], c["at_ns"])
         if at is None:
@@ -165,12 +164,11 @@ def extract_view(
                 source=c.get("source"),
                 source_ref=c.get("source_ref"),
                 observed=bool(c.get("observed")),
+                rollout_steps=scale_up_times(c.get("rollout_steps")),
             )
         )
-        k8s_steps.append(scale_up_times(c.get("rollout_steps")))
         names.update(touched)
-    changes, k8s_steps = prefer_records(changes, k8s_steps)
-    changes = with_rollout_steps(changes, k8s_steps)
+    changes = with_rollout_steps(prefer_records(changes))
 
     signals: list[SignalEvent] = []
     cols = read_columns(graph, q.SIGNALS, scope=scope, start=window_start, end=window_end)

@@ -48,21 +48,19 @@ def _release_key(change: ChangeEvent) -> tuple[tuple[str, ...], str] | None:
     return tuple(sorted(change.services)), change.version
 
 
-def with_rollout_steps(
-    changes: Sequence[ChangeEvent], k8s_steps: Sequence[tuple[datetime, ...]]
-) -> list[ChangeEvent]:
-    """``changes`` with their ``rollout_steps``: each deploy's own Kubernetes scale-ups
-    (``k8s_steps``, one tuple per change) and the times of every deploy record of the same
-    services and version (itself included), in time order."""
+def with_rollout_steps(changes: Sequence[ChangeEvent]) -> list[ChangeEvent]:
+    """``changes`` with their ``rollout_steps``: each deploy's own (its Kubernetes scale-ups,
+    as extracted) and the times of every deploy record of the same services and version
+    (itself included), in time order."""
     by_release: dict[tuple[tuple[str, ...], str], set[datetime]] = defaultdict(set)
-    for change, own in zip(changes, k8s_steps, strict=True):
+    for change in changes:
         key = _release_key(change)
         if key is not None:
-            by_release[key].update((change.at, *own))
+            by_release[key].update((change.at, *change.rollout_steps))
     out: list[ChangeEvent] = []
-    for change, own in zip(changes, k8s_steps, strict=True):
+    for change in changes:
         key = _release_key(change)
-        steps = set(own) | (by_release[key] if key is not None else set())
+        steps = set(change.rollout_steps) | (by_release[key] if key is not None else set())
         out.append(dataclasses.replace(change, rollout_steps=tuple(sorted(steps))))
     return out
 
@@ -80,18 +78,15 @@ def norm_version(version: str) -> str:
     return v[1:] if v[:1] in ("v", "V") and v[1:2].isdigit() else v
 
 
-def prefer_records(
-    changes: Sequence[ChangeEvent], k8s_steps: Sequence[tuple[datetime, ...]]
-) -> tuple[list[ChangeEvent], list[tuple[datetime, ...]]]:
-    """``changes`` (with their ``k8s_steps``) without the releases seen only in versioned
-    metrics (``observed``) that a deploy record of the same service already stands for: one of
-    the same version, or one from ``RECORD_BEFORE`` before to ``RECORD_AFTER`` after the new
-    version's first sample (the series carry a ReplicaSet hash, the record a version)."""
+def prefer_records(changes: Sequence[ChangeEvent]) -> list[ChangeEvent]:
+    """``changes`` without the releases seen only in versioned metrics (``observed``) that a
+    deploy record of the same service already stands for: one of the same version, or one from
+    ``RECORD_BEFORE`` before to ``RECORD_AFTER`` after the new version's first sample (the
+    series carry a ReplicaSet hash, the record a version)."""
     records = [c for c in changes if c.kind == "deploy" and not c.observed]
-    keep_changes: list[ChangeEvent] = []
-    keep_steps: list[tuple[datetime, ...]] = []
-    for change, steps in zip(changes, k8s_steps, strict=True):
-        if change.observed and any(
+
+    def recorded(change: ChangeEvent) -> bool:
+        return any(
             set(r.services) & set(change.services)
             and (
                 (
@@ -102,8 +97,6 @@ def prefer_records(
                 or change.at - RECORD_BEFORE <= r.at <= change.at + RECORD_AFTER
             )
             for r in records
-        ):
-            continue
-        keep_changes.append(change)
-        keep_steps.append(steps)
-    return keep_changes, keep_steps
+        )
+
+    return [c for c in changes if not (c.observed and recorded(c))]

@@ -475,19 +475,23 @@ def write_series_signals(
     write_observed_releases(ctx, observed_release_rows(ctx, source, results))
     stats = ctx.graph.write_batches(ANOMALIES, rows, batch_size=ctx.batch_size, extra=ctx.params())
     ctx.record_write(KIND, stats)
-    per_component = Counter(s.service for s in all_series)
-    series_rows = [
+    write_component_series(ctx, source, Counter(s.service for s in all_series))
+
+
+def write_component_series(ctx: LoadContext, source: str, counts: Mapping[str, int]) -> None:
+    """How many series ``source`` holds per component (``Component.metric_series``, per file).
+    Components are not the loaders' primary nodes: not counted as loaded or merged."""
+    rows = [
         {
             "component_uid": uid(ctx.scope, "Component", service),
             "service": service,
             "source": source,
             "count": count,
         }
-        for service, count in sorted(per_component.items())
+        for service, count in sorted(counts.items())
     ]
-    # components, not this loader's primary nodes: not counted as loaded or merged
     ctx.graph.write_batches(
-        COMPONENT_METRIC_SERIES, series_rows, batch_size=ctx.batch_size, extra=ctx.params()
+        COMPONENT_METRIC_SERIES, rows, batch_size=ctx.batch_size, extra=ctx.params()
     )
 
 

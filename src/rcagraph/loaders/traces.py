@@ -47,14 +47,13 @@ from rcagraph.loaders.base import LOADER_VERSION, LoadContext, Rejection
 from rcagraph.loaders.detect import DetectConfig, detect_shifts, normal_min_points
 from rcagraph.loaders.epoch_ns import MINUTE_NS, ns_to_dt, parse_epoch_ns
 from rcagraph.loaders.limits import MAX_KEY_CHARS
-from rcagraph.loaders.metrics import anomaly_props
+from rcagraph.loaders.metrics import anomaly_props, write_component_series
 from rcagraph.loaders.normal_window import normal_window
 from rcagraph.loaders.rawstore import EDGE_SERIES_SCHEMA, ParquetSink, make_ref, raw_path
 from rcagraph.loaders.records import Where, raw_of
 from rcagraph.loaders.signal_queries import (
     ANOMALIES,
     CALL_EDGES,
-    COMPONENT_METRIC_SERIES,
     UNINSTRUMENTED_PEERS,
 )
 
@@ -408,18 +407,6 @@ class TracesLoader:
         )
         ctx.record_write(KIND, stats)
         # each call edge gives its callee two per-minute series (error ratio, latency p95) that
-        # the detector judged: the callee was watched through them (components, not this
-        # loader's primary nodes: not counted as loaded or merged)
-        per_callee = Counter(callee for _, callee in graph.edges)
-        series_rows = [
-            {
-                "component_uid": uid(ctx.scope, "Component", callee),
-                "service": callee,
-                "source": source,
-                "count": 2 * n,
-            }
-            for callee, n in sorted(per_callee.items())
-        ]
-        ctx.graph.write_batches(
-            COMPONENT_METRIC_SERIES, series_rows, batch_size=ctx.batch_size, extra=ctx.params()
-        )
+        # the detector judged: the callee was watched through them
+        calls_to = Counter(callee for _, callee in graph.edges)
+        write_component_series(ctx, source, {c: 2 * n for c, n in calls_to.items()})

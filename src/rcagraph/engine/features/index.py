@@ -82,8 +82,10 @@ class ViewIndex:
         if handed:
             view = dataclasses.replace(view, signals=[*view.signals, *handed])
             self.view = view
-            for peer in {h.service for h in handed}:
-                mine = [h for h in handed if h.service == peer]
+            by_peer: dict[str, list[SignalEvent]] = defaultdict(list)
+            for h in handed:
+                by_peer[h.service].append(h)
+            for peer, mine in by_peer.items():
                 self.signals[peer] = sorted([*own.get(peer, ()), *mine], key=_time_order)
         # shortest hop paths from each symptom (dependency direction): one BFS per symptom
         self.paths: dict[str, dict[str, list[str]]] = {

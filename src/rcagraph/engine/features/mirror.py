@@ -45,24 +45,23 @@ class Mirrors:
         self.own = own
         self.skew = skew
         #: the components seen only through their callers (few, or none: most views mark none)
-        self.uninstrumented = sorted(
+        self.uninstrumented = frozenset(
             n for n, info in view.components.items() if info.instrumented is False
         )
 
-    def _uninstrumented(self, n: str) -> bool:
-        info = self.view.components.get(n)
-        return info is not None and info.instrumented is False
-
-    def classes_near(self, n: str, t: datetime) -> set[str]:
-        """Signal classes of ``n``'s own health (not traffic) failure signals beginning within
-        the clock-skew tolerance of ``t`` (every failure signal, whether or not its class marks
-        onsets for this incident's symptoms: what two components show is compared whole)."""
-        lo, hi = t - self.skew, t + self.skew
+    def _classes(self, n: str, lo: datetime, hi: datetime) -> set[str]:
+        """Signal classes of ``n``'s own health (not traffic) failure signals in ``[lo, hi]``."""
         return {
             signal_class(x)
             for x in self.own.get(n, ())
             if lo <= x.at <= hi and _is_health_failure(x)
         }
+
+    def classes_near(self, n: str, t: datetime) -> set[str]:
+        """Signal classes of ``n``'s own health (not traffic) failure signals beginning within
+        the clock-skew tolerance of ``t`` (every failure signal, whether or not its class marks
+        onsets for this incident's symptoms: what two components show is compared whole)."""
+        return self._classes(n, t - self.skew, t + self.skew)
 
     def peers_at(self, n: str, t: datetime) -> list[str]:
         """For a component seen only through its callers: the instrumented components one of
@@ -70,7 +69,7 @@ class Mirrors:
         class ``n`` shows began within the clock-skew tolerance of ``n``'s at ``t``; of peers of
         which one depends on another, only the deepest (empty for an instrumented or unknown
         component, or when there is no such peer)."""
-        if not self._uninstrumented(n) or n not in self.g:
+        if n not in self.uninstrumented or n not in self.g:
             return []
         classes = self.classes_near(n, t)
         if not classes:
@@ -78,7 +77,7 @@ class Mirrors:
         out: dict[str, None] = {}
         for caller in sorted(self.g.predecessors(n)):
             for peer in sorted(self.g.successors(caller)):
-                if peer == n or peer in out or self._uninstrumented(peer):
+                if peer == n or peer in out or peer in self.uninstrumented:
                     continue
                 if classes & self.classes_near(peer, t) and not nx.has_path(self.g, peer, n):
                     out[str(peer)] = None
@@ -95,7 +94,7 @@ class Mirrors:
         in front of it are its failure too). The copy keeps the signal's uid: its evidence
         rests on the mirror's node."""
         out: list[SignalEvent] = []
-        for n in self.uninstrumented:
+        for n in sorted(self.uninstrumented):
             if n not in self.own:
                 continue
             window = [s for s in self.own[n] if lo <= s.at <= hi and _is_health_failure(s)]
@@ -103,11 +102,7 @@ class Mirrors:
             for s in window:
                 peers.update(dict.fromkeys(self.peers_at(n, s.at)))
             for peer in peers:
-                shown = {
-                    signal_class(x)
-                    for x in self.own.get(peer, ())
-                    if lo <= x.at <= hi and _is_health_failure(x)
-                }
+                shown = self._classes(peer, lo, hi)
                 out.extend(
                     dataclasses.replace(
                         s,
