@@ -103,6 +103,9 @@ class DetectConfig:
 
 DEFAULT = DetectConfig()
 
+#: the largest magnitude a point may have (larger ones, like NaN and inf, are dropped)
+MAX_VALUE = 1e300
+
 
 def noise_scale(values: FloatArray) -> float:
     """Noise level robust to level shifts: 1.4826·MAD of first differences / √2."""
@@ -243,12 +246,16 @@ def _breakpoints(x: FloatArray, scale: float, config: DetectConfig) -> list[int]
 def detect_shifts(
     values: npt.ArrayLike, config: DetectConfig = DEFAULT, normal_end: int | None = None
 ) -> list[Shift]:
-    """Anomalies of one series (NaN/inf points are dropped; indices refer to the input).
+    """Anomalies of one series (NaN/inf points and points beyond ±:data:`MAX_VALUE` are
+    dropped; indices refer to the input).
 
     ``normal_end``: the input points before this index are normal operation (the bundle's
     incident had not begun); they are the baseline and give the normal envelope."""
     raw = np.asarray(values, dtype=np.float64).ravel()
-    finite_idx = np.flatnonzero(np.isfinite(raw))
+    # beyond ±MAX_VALUE a point is no measurement (a counter's garbage, a sentinel): its
+    # arithmetic (medians of two such points, differences across zero) overflows, so it is
+    # dropped like NaN
+    finite_idx = np.flatnonzero(np.abs(raw) <= MAX_VALUE)
     x = raw[finite_idx]
     n = x.size
     normal_n = int(np.searchsorted(finite_idx, normal_end)) if normal_end is not None else None

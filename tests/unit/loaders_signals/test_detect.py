@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rcagraph.loaders.detect import DetectConfig, detect_shifts, normal_envelope, robust_baseline
+from rcagraph.loaders.detect import (
+    MAX_VALUE,
+    DetectConfig,
+    detect_shifts,
+    normal_envelope,
+    robust_baseline,
+)
 
 RNG = np.random.default_rng(42)
 
@@ -101,11 +107,21 @@ def test_robust_baseline_ignores_outliers_in_the_lead() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=300))
+# a short episode of two points near the largest float: their median overflowed
+@example([0.0, 0.0, 0.0, 8.98846567e307, 8.98846567e307])
+@example([1.0] * 40 + [-1.7e308, 1.7e308] * 10)
 def test_any_series_is_handled(values: list[float]) -> None:
     for shift in detect_shifts(np.asarray(values, dtype=np.float64)):
         assert 0 <= shift.onset <= shift.end < len(values)
         assert shift.direction in {"up", "down"}
         assert 0 <= shift.magnitude <= 1000
+
+
+def test_points_beyond_the_largest_value_are_dropped_like_nan() -> None:
+    series = np.r_[np.full(40, 10.0), [2 * MAX_VALUE], np.full(20, 50.0)]
+    (shift,) = detect_shifts(series)
+    # the garbage point is skipped; indices still refer to the input
+    assert shift.direction == "up" and shift.onset == 41 and shift.value == 50.0
 
 
 def test_drop_on_a_perfectly_flat_series_is_reported() -> None:
