@@ -14,6 +14,7 @@ Only nodes of the given scope are read.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -103,6 +104,47 @@ def _float(value: Any) -> float | None:
         return None
 
 
+def _instant(seconds: Any, nanosecond: Any) -> datetime:
+    """:func:`epoch_datetime` of a present instant, a little faster (the signals read)."""
+    return datetime.fromtimestamp(int(seconds), UTC).replace(microsecond=int(nanosecond) // 1000)
+
+
+def read_signals(graph: Graph, scope: str, start: datetime, end: datetime) -> list[SignalEvent]:
+    """The signals of ``scope`` in ``[start, end]``, in time order (one columnar read).
+
+    Built positionally, in :class:`SignalEvent`'s field order: on thousands of signals the
+    keyword form of a frozen dataclass costs more than the read."""
+    cols = read_columns(graph, q.SIGNALS, scope=scope, start=start, end=end)
+    out: list[SignalEvent] = []
+    append = out.append
+    for row in cols["signals"]:
+        uid_, kind, service, at_s, at_ns, summary, metric, direction, mag, src, ref, sev = row[:12]
+        end_s, end_ns, signal, excess, baseline, value = row[12:18]
+        if at_s is None or kind not in _SIGNAL_KINDS:
+            continue
+        append(
+            SignalEvent(
+                str(uid_),
+                kind,
+                str(service),
+                _instant(at_s, at_ns or 0),
+                str(summary or ""),
+                metric,
+                direction,
+                _float(mag),
+                src,
+                ref,
+                str(sev).upper() if sev else None,
+                _instant(end_s, end_ns or 0) if end_s is not None else None,
+                str(signal) if signal else None,
+                _float(excess),
+                _float(baseline),
+                _float(value),
+            )
+        )
+    return out
+
+
 def extract_view(
     graph: Graph, incident_id: str, scope: str, config: ExtractConfig | None = None
 ) -> IncidentView:
@@ -131,7 +173,27 @@ def extract_view(
     window_start = started - cfg.lookback
     window_end = started + max(cfg.signal_after, cfg.change_after)
     change_end = started + cfg.change_after
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcagraph-extract") as pool:
+        # the window's signals (the largest read) come in on another connection while the
+        # neighbourhood, the changes and the canary verdicts are read here
+        pending_signals = pool.submit(read_signals, graph, scope, window_start, window_end)
+        return _assemble(
+            graph, scope, cfg, incident, window_start, window_end, change_end, pending_signals
+        )
 
+
+def _assemble(
+    graph: Graph,
+    scope: str,
+    cfg: ExtractConfig,
+    incident: IncidentInfo,
+    window_start: datetime,
+    window_end: datetime,
+    change_end: datetime,
+    pending_signals: Future[list[SignalEvent]],
+) -> IncidentView:
+    symptoms = incident.symptoms
+    canary = canary_verdicts(graph, scope, window_start, window_end)
     names: set[str] = {s.service for s in symptoms}
     if symptoms:
         for nb in graph.read(q.neighbourhood(cfg.depth), scope=scope, symptoms=sorted(names)):
@@ -170,35 +232,8 @@ def extract_view(
         names.update(touched)
     changes = with_rollout_steps(prefer_records(changes))
 
-    signals: list[SignalEvent] = []
-    cols = read_columns(graph, q.SIGNALS, scope=scope, start=window_start, end=window_end)
-    for row in cols["signals"]:
-        uid_, kind, service, at_s, at_ns, summary, metric, direction, mag, src, ref, sev = row[:12]
-        end_s, end_ns, signal, excess, baseline, value = row[12:18]
-        at = epoch_datetime(at_s, at_ns)
-        if at is None or kind not in _SIGNAL_KINDS:
-            continue
-        signals.append(
-            SignalEvent(
-                uid=str(uid_),
-                kind=kind,
-                service=str(service),
-                at=at,
-                summary=str(summary or ""),
-                metric=metric,
-                direction=direction,
-                magnitude=_float(mag),
-                source=src,
-                source_ref=ref,
-                severity=str(sev).upper() if sev else None,
-                end_at=epoch_datetime(end_s, end_ns) if end_s is not None else None,
-                signal=str(signal) if signal else None,
-                excess=_float(excess),
-                baseline=_float(baseline),
-                value=_float(value),
-            )
-        )
-        names.add(str(service))
+    signals = pending_signals.result()
+    names.update(s.service for s in signals)
 
     name_list = sorted(names)
     ce = read_columns(graph, q.COMPONENTS_EDGES, scope=scope, names=name_list)
@@ -228,7 +263,7 @@ def extract_view(
         edges=edges,
         changes=changes,
         signals=signals,
-        canary=canary_verdicts(graph, scope, window_start, window_end),
+        canary=canary,
     )
 
 

@@ -105,8 +105,8 @@ def build_candidates(
             c.features["prior_service_kind"] = ps
             c.features["prior_kind"] = pk
     for c in out:
-        for name in FEATURE_NAMES:
-            c.features.setdefault(name, 0.0)
+        f = c.features
+        f.update({name: 0.0 for name in FEATURE_NAMES if name not in f})
     return out
 
 

@@ -33,6 +33,11 @@ def _time_order(s: SignalEvent) -> tuple[datetime, str]:
     return (s.at, s.uid)
 
 
+def _edge_data(w: float, total: float) -> dict[str, float]:
+    share = w / total if total else 0.0
+    return {"w": w, "share": share, "cost": -math.log(max(share, 1e-9))}
+
+
 def is_declared(s: SignalEvent) -> bool:
     return s.uid.startswith(DECLARED)
 
@@ -47,21 +52,23 @@ class ViewIndex:
     def __init__(self, view: IncidentView, cfg: FeatureConfig) -> None:
         self.view = view
         self.cfg = cfg
-        g: nx.DiGraph = nx.DiGraph()
-        g.add_nodes_from(view.components)
+        # each edge's weight (the larger of duplicates) and its share of its caller's total
+        # outgoing weight, computed on dicts and added at once, in the edges' order (which
+        # fixes the order of every node's successors and predecessors)
+        weight: dict[tuple[str, str], float] = {}
         for e in view.edges:
             if e.src == e.dst:
                 continue
             w = e.weight if e.weight is not None and e.weight > 0 else 1.0
-            if g.has_edge(e.src, e.dst):
-                g[e.src][e.dst]["w"] = max(g[e.src][e.dst]["w"], w)
-            else:
-                g.add_edge(e.src, e.dst, w=w)
-        for n in g.nodes:  # edge share: weight over the node's total outgoing weight
-            total = sum(d["w"] for _, _, d in g.out_edges(n, data=True))
-            for _, _, d in g.out_edges(n, data=True):
-                d["share"] = d["w"] / total if total else 0.0
-                d["cost"] = -math.log(max(d["share"], 1e-9))
+            key = (e.src, e.dst)
+            prev = weight.get(key)
+            weight[key] = w if prev is None else max(prev, w)
+        total: dict[str, float] = defaultdict(float)
+        for (src, _), w in weight.items():
+            total[src] += w
+        g: nx.DiGraph = nx.DiGraph()
+        g.add_nodes_from(view.components)
+        g.add_edges_from((src, dst, _edge_data(w, total[src])) for (src, dst), w in weight.items())
         self.g = g
         self.symptoms = list(
             dict.fromkeys(s.service for s in view.incident.symptoms if s.service in g)
@@ -145,6 +152,7 @@ class ViewIndex:
         self._hops: dict[tuple[str, str], int] = {}
         self._path_to: dict[str, tuple[str, ...]] | None = None
         self._path_weight: dict[str, float] | None = None
+        self._coverage: dict[str, float] | None = None
 
     def _declare_symptoms(self, view: IncidentView) -> None:
         """The incident declares its symptoms failing at its onset: a symptom without a
@@ -237,9 +245,14 @@ class ViewIndex:
         return self._path_weight.get(n, 0.0)
 
     def coverage(self, n: str) -> float:
-        if not self.symptoms:
-            return 0.0
-        return sum(1 for s in self.symptoms if n in self.paths[s]) / len(self.symptoms)
+        """The share of the symptoms that depend on ``n`` (it lies on a path out of them)."""
+        if self._coverage is None:
+            counts: dict[str, int] = defaultdict(int)
+            for s in self.symptoms:
+                for m in self.paths[s]:
+                    counts[m] += 1
+            self._coverage = {m: k / len(self.symptoms) for m, k in counts.items()}
+        return self._coverage.get(n, 0.0)
 
     # -- signal lookups -----------------------------------------------------------------------
 
