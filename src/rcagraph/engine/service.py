@@ -20,6 +20,7 @@ import numpy as np
 
 from rcagraph.engine.base import Ranker, Truth
 from rcagraph.engine.extract import ExtractConfig, extract_view
+from rcagraph.engine.gc_pause import gc_paused
 from rcagraph.engine.result import Candidate, Ranking
 from rcagraph.engine.scorer import DefaultScorer
 from rcagraph.graph import Graph
@@ -34,13 +35,15 @@ def rank_incident(
 ) -> Ranking:
     """Extract the incident's view from ``scope`` and rank it (default scorer unless a ranker is
     given); timings in ``timings_ms`` (``extract``, ``score`` and ``rank`` = both). Reads that
-    scope only; writes nothing."""
+    scope only; writes nothing. The cyclic garbage collector is paused meanwhile
+    (:func:`~rcagraph.engine.gc_pause.gc_paused`)."""
     r = ranker if ranker is not None else DefaultScorer()
-    t0 = time.perf_counter()
-    view = extract_view(graph, incident_id, scope, extract)
-    t1 = time.perf_counter()
-    ranking = r.rank(view)
-    t2 = time.perf_counter()
+    with gc_paused():  # the view's objects die by reference count (see engine.gc_pause)
+        t0 = time.perf_counter()
+        view = extract_view(graph, incident_id, scope, extract)
+        t1 = time.perf_counter()
+        ranking = r.rank(view)
+        t2 = time.perf_counter()
     ranking.timings_ms.update(
         {"extract": (t1 - t0) * 1000, "score": (t2 - t1) * 1000, "rank": (t2 - t0) * 1000}
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 from rcagraph.core import RcaGraph
 from rcagraph.engine.extract import extract_view
+from rcagraph.engine.result import Ranking
+from rcagraph.engine.scorer import DefaultScorer
+from rcagraph.engine.view import IncidentView
 from rcagraph.engine.writeback import hypothesis_rows
 from rcagraph.graph import Query
 from rcagraph.ids import uid
@@ -170,3 +174,35 @@ def test_extract_reads_the_end_of_a_metric_anomaly(rca: RcaGraph) -> None:
     cart = [s for s in view.signals if s.service == "cart"]
     assert cart and all(s.end_at == s.at + timedelta(minutes=10) for s in cart)
     assert all(s.end_at is None for s in view.signals if s.service != "cart")
+
+
+class _RecordingScorer(DefaultScorer):
+    """The default scorer, noting whether the cyclic collector ran while it ranked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.collector_on: list[bool] = []
+
+    def rank(self, view: IncidentView) -> Ranking:
+        self.collector_on.append(gc.isenabled())
+        return super().rank(view)
+
+
+def test_ranking_pauses_the_collector_and_reads_the_same_view(rca: RcaGraph) -> None:
+    seed(rca, "bundle:A", "INC-A", "cart")
+    scorer = _RecordingScorer()
+    assert gc.isenabled()
+    ranking = rca.rank("INC-A", "bundle:A", scorer)
+    assert scorer.collector_on == [False] and gc.isenabled()
+    # the signals, read on a second connection, are the ones a sequential read gives
+    view = extract_view(rca.graph, "INC-A", "bundle:A")
+    signals = rca.graph.read(
+        Query(
+            "test.engine.signal_uids",
+            "MATCH (e:Event {scope: $scope}) WHERE e:Anomaly OR e:LogEvent OR e:Alert "
+            "RETURN e.uid AS uid ORDER BY e.at, e.uid",
+        ),
+        scope="bundle:A",
+    )
+    assert [s.uid for s in view.signals] == [r["uid"] for r in signals]
+    assert ranking.candidates[0].change_id == "dep-cart"

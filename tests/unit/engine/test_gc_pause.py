@@ -1,0 +1,67 @@
+"""The collector pause around a ranking: nested, concurrent, and respectful of the app's."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from rcagraph.engine.gc_pause import gc_paused
+
+
+@pytest.fixture(autouse=True)
+def _collector_enabled() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_paused_inside_and_restored_after() -> None:
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+
+
+def test_restored_after_an_error() -> None:
+    with pytest.raises(ValueError), gc_paused():
+        raise ValueError("boom")
+    assert gc.isenabled()
+
+
+def test_a_collector_the_application_disabled_stays_disabled() -> None:
+    gc.disable()
+    with gc_paused():
+        pass
+    assert not gc.isenabled()
+
+
+def test_concurrent_pauses_end_with_the_last() -> None:
+    inside = threading.Barrier(2)
+    first_done = threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with gc_paused():
+            inside.wait()
+        first_done.set()
+
+    def second() -> None:
+        with gc_paused():
+            inside.wait()
+            first_done.wait(5)
+            seen.append(gc.isenabled())  # the first thread's exit did not resume it
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == [False]
+    assert gc.isenabled()
