@@ -8,10 +8,12 @@ For each candidate (see :mod:`rcagraph.engine.features`)::
             off_path_factor    otherwise (a loud component off every path cannot win)
     score = gate · (1 - exp(-max(raw, 0) / saturation))   in [0, 1)
 
-Confidence, without fitting: ``score · softmax(score / temperature)`` over the incident's
-candidates — high only when a candidate is both well supported and clearly ahead of the
-others. After :meth:`DefaultScorer.fit` on labelled incidents, that value is mapped through an
-isotonic regression fitted on "was this candidate the cause" (scikit-learn), and per
+Raw confidence: ``score · softmax(score / temperature)`` over the incident's candidates — high
+only when a candidate is both well supported and clearly ahead of the others. Untrained, it is
+mapped through the calibration shipped with rcagraph (:func:`rcagraph.engine.calibration.shipped`,
+an isotonic regression fitted on the simulator's incidents; ``calibration="none"`` keeps the raw
+value). After :meth:`DefaultScorer.fit` on labelled incidents, it is mapped through an
+isotonic regression fitted there on "was this candidate the cause" (scikit-learn), and per
 (service, kind) priors enter as features.
 
 The incident is *abstained* when the best score is below ``abstain_below``.
@@ -25,13 +27,12 @@ from datetime import timedelta
 from itertools import repeat
 from operator import mul
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
-import numpy as np
 from pydantic import BaseModel, Field
-from sklearn.isotonic import IsotonicRegression
 
 from rcagraph.engine.base import Truth
+from rcagraph.engine.calibration import Calibration, calibration_of, fit_calibration, shipped
 from rcagraph.engine.candidates import to_candidates
 from rcagraph.engine.features import (
     FEATURE_NAMES,
@@ -119,6 +120,12 @@ class ScorerConfig(BaseModel):
     max_candidates: int = Field(default=20, ge=1)
     max_evidence: int = Field(default=5, ge=1)
     skew_s: float = Field(default=120.0, ge=0, description="clock-skew tolerance, seconds")
+    calibration: Literal["shipped", "none"] = Field(
+        default="shipped",
+        description="untrained, map the confidence through the calibration shipped with "
+        "rcagraph, fitted on its simulator's incidents (engine.calibration); none: the raw "
+        "confidence. A fitted scorer uses its own calibration",
+    )
     fit_priors: bool = Field(
         default=True,
         description="fit learns priors as well as the confidence calibration (False: "
@@ -188,7 +195,7 @@ class DefaultScorer:
     def __init__(self, config: ScorerConfig | None = None) -> None:
         self.config: ScorerConfig = config or ScorerConfig()
         self.priors: Priors | None = None
-        self.calibrator: IsotonicRegression | None = None
+        self.calibrator: Calibration | None = None
 
     # -- training ----------------------------------------------------------------------------
 
@@ -205,10 +212,7 @@ class DefaultScorer:
             for c, conf in zip(cands, ranked, strict=True):
                 xs.append(conf)
                 ys.append(float(is_hit(truth, c)))
-        if len(set(ys)) == 2:
-            iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-            iso.fit(np.asarray(xs), np.asarray(ys))
-            self.calibrator = iso
+        self.calibrator = fit_calibration(xs, [y == 1.0 for y in ys])
         return self
 
     def _score(self, cands: Sequence[CandidateFeatures]) -> list[float]:
@@ -222,7 +226,9 @@ class DefaultScorer:
         scores = [default_score(c.features, self.config) for c in cands]
         conf = softmax_confidence(scores, self.config.temperature)
         if self.calibrator is not None and conf:
-            conf = [float(v) for v in self.calibrator.predict(np.asarray(conf))]
+            conf = self.calibrator.apply(conf)
+        elif self.config.calibration == "shipped" and conf:
+            conf = shipped().apply(conf)
         contrary = [(name, w) for name, w in self.config.weights.items() if w < 0]
         conf = [
             doubted(c.features, v, self.config, contrary) for c, v in zip(cands, conf, strict=True)
@@ -245,7 +251,7 @@ class DefaultScorer:
         payload: dict[str, Any] = {
             "config": self.config.model_dump(mode="json"),
             "priors": self.priors.to_json() if self.priors else None,
-            "calibrator": self.calibrator,
+            "calibrator": self.calibrator.to_json() if self.calibrator else None,
         }
         save_model(path, self.name, payload, {"feature_names": list(FEATURE_NAMES)})
 
@@ -255,5 +261,5 @@ class DefaultScorer:
         obj = cls(ScorerConfig.model_validate(payload["config"]))
         if payload.get("priors") is not None:
             obj.priors = Priors.from_json(payload["priors"])
-        obj.calibrator = payload.get("calibrator")
+        obj.calibrator = calibration_of(payload.get("calibrator"))
         return obj
