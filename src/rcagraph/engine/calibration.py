@@ -6,8 +6,9 @@ confidence was right.
 (:class:`sklearn.isotonic.IsotonicRegression`) of "was this candidate the cause" on the raw
 confidence, then moves each of the regression's
 blocks of ``n`` candidates, ``k`` of them right, to ``(k + 1) / (n + 2)`` (Laplace's rule of
-succession, pooled again where that breaks the order): a block of 40 answers that were all
-right says 0.98, not 1, and a handful of wrong ones does not say 0. A :class:`Calibration`
+succession; where that breaks the order, neighbouring blocks are pooled again, weighted by
+``n + 2``, which shrinks them a little more): a block of 40 answers that were all right says
+0.98, not 1, and a handful of wrong ones does not say 0. A :class:`Calibration`
 keeps the thresholds, applied by linear interpolation between them and clipped at both ends
 (as the regression's ``predict`` with ``out_of_bounds="clip"``).
 
@@ -22,6 +23,7 @@ how often its answers at 0.8 or more are right.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,6 +49,8 @@ class Calibration:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not all(math.isfinite(v) for v in (*self.x, *self.y)):
+            raise ModelError("a calibration's thresholds must be finite numbers")
         if not self.x or len(self.x) != len(self.y):
             raise ModelError("a calibration needs as many y as x thresholds, at least one")
         if any(b < a for a, b in zip(self.x, self.x[1:], strict=False)) or any(
@@ -105,20 +109,28 @@ def fit_calibration(
     if x.size == 0 or len(set(y.tolist())) < 2:
         return None
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(x, y)
-    block = iso.predict(x)
-    values = np.unique(block)  # one per block of the pooled regression, increasing
+    # the regression's blocks from its own thresholds: runs of equal (stored, not interpolated)
+    # levels, each spanning [first, last] threshold; every sample lies in exactly one
+    tx, ty = iso.X_thresholds_, iso.y_thresholds_
+    spans: list[tuple[float, float]] = []
+    start = 0
+    for i in range(1, len(tx) + 1):
+        if i == len(tx) or ty[i] != ty[start]:
+            spans.append((float(tx[start]), float(tx[i - 1])))
+            start = i
     lo, hi, shrunk, weight = [], [], [], []
-    for v in values:
-        members = block == v
+    for a, b in spans:
+        members = (x >= a) & (x <= b)
         n, k = int(members.sum()), float(y[members].sum())
-        lo.append(float(x[members].min()))
-        hi.append(float(x[members].max()))
+        lo.append(a)
+        hi.append(b)
         shrunk.append((k + 1.0) / (n + 2.0))
         weight.append(n + 2.0)
+
     pooled = IsotonicRegression(y_min=0.0, y_max=1.0).fit(
-        np.arange(len(values), dtype=float), np.asarray(shrunk), sample_weight=np.asarray(weight)
+        np.arange(len(spans), dtype=float), np.asarray(shrunk), sample_weight=np.asarray(weight)
     )
-    level = pooled.predict(np.arange(len(values), dtype=float))
+    level = pooled.predict(np.arange(len(spans), dtype=float))
     xs: list[float] = []
     ys: list[float] = []
     for a, b, v in zip(lo, hi, level, strict=True):

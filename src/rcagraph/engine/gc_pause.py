@@ -11,15 +11,21 @@ collected once the collector runs again.
 
 The pause is process-wide (the collector is) and counted: concurrent rankings in threads
 keep it paused until the last one ends, and a collector the application had disabled stays
-disabled.
+disabled. So that rankings overlapping without end (a busy API server) cannot starve the
+collector, a ranking that starts or ends when the pause has lasted :data:`MAX_PAUSE_S` runs
+one full collection and the pause starts over.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+#: the longest the collector stays paused by overlapping rankings without a full collection
+MAX_PAUSE_S = 5.0
 
 
 class _Pause:
@@ -27,19 +33,35 @@ class _Pause:
         self._lock = threading.Lock()
         self._depth = 0
         self._restore = False
+        self._since = 0.0
+        #: full collections run because the pause had lasted MAX_PAUSE_S
+        self.overdue_collections = 0
+
+    def _collect_if_overdue(self) -> None:
+        now = time.monotonic()
+        if self._restore and now - self._since >= MAX_PAUSE_S:
+            gc.collect()
+            self.overdue_collections += 1
+            self._since = time.monotonic()
 
     def enter(self) -> None:
         with self._lock:
             if self._depth == 0:
                 self._restore = gc.isenabled()
+                self._since = time.monotonic()
                 gc.disable()
+            else:
+                self._collect_if_overdue()
             self._depth += 1
 
     def exit(self) -> None:
         with self._lock:
             self._depth -= 1
-            if self._depth == 0 and self._restore:
-                gc.enable()
+            if self._depth == 0:
+                if self._restore:
+                    gc.enable()
+            else:
+                self._collect_if_overdue()
 
 
 _PAUSE = _Pause()

@@ -12,7 +12,11 @@ import joblib
 from rcagraph.__version__ import __version__
 from rcagraph.errors import ModelError, NotFoundError
 
-FORMAT_VERSION = 1
+#: the format written: 2 keeps a default scorer's calibration as JSON thresholds
+#: (rcagraph.engine.calibration) where 1 pickled scikit-learn's IsotonicRegression
+FORMAT_VERSION = 2
+#: the formats read (a format-1 file's calibration is converted on load)
+READABLE_FORMATS = frozenset({1, 2})
 
 
 def meta_path(path: Path) -> Path:
@@ -44,10 +48,10 @@ def load_model(path: Path, ranker: str) -> tuple[dict[str, Any], dict[str, Any]]
     if not isinstance(data, dict) or "meta" not in data or "payload" not in data:
         raise ModelError(f"{path} is not an rcagraph model file")
     meta = data["meta"]
-    if meta.get("format_version") != FORMAT_VERSION:
+    if meta.get("format_version") not in READABLE_FORMATS:
         raise ModelError(
             f"{path}: model format {meta.get('format_version')} is not supported "
-            f"(this rcagraph reads format {FORMAT_VERSION})"
+            f"(this rcagraph reads formats {', '.join(map(str, sorted(READABLE_FORMATS)))})"
         )
     if meta.get("ranker") != ranker:
         raise ModelError(f"{path} holds a {meta.get('ranker')!r} ranker, not {ranker!r}")

@@ -124,7 +124,8 @@ class ScorerConfig(BaseModel):
         default="shipped",
         description="untrained, map the confidence through the calibration shipped with "
         "rcagraph, fitted on its simulator's incidents (engine.calibration); none: the raw "
-        "confidence. A fitted scorer uses its own calibration",
+        "confidence. A fitted scorer uses its own calibration (or, fitted on incidents that "
+        "were all right or all wrong, the raw confidence)",
     )
     fit_priors: bool = Field(
         default=True,
@@ -196,6 +197,9 @@ class DefaultScorer:
         self.config: ScorerConfig = config or ScorerConfig()
         self.priors: Priors | None = None
         self.calibrator: Calibration | None = None
+        #: trained (by fit, or loaded from a model file): its own calibration, or none, is
+        #: used, never the shipped one (fitted for the untrained scorer's raw confidence)
+        self.fitted = False
 
     # -- training ----------------------------------------------------------------------------
 
@@ -213,6 +217,7 @@ class DefaultScorer:
                 xs.append(conf)
                 ys.append(float(is_hit(truth, c)))
         self.calibrator = fit_calibration(xs, [y == 1.0 for y in ys])
+        self.fitted = True
         return self
 
     def _score(self, cands: Sequence[CandidateFeatures]) -> list[float]:
@@ -227,7 +232,7 @@ class DefaultScorer:
         conf = softmax_confidence(scores, self.config.temperature)
         if self.calibrator is not None and conf:
             conf = self.calibrator.apply(conf)
-        elif self.config.calibration == "shipped" and conf:
+        elif self.config.calibration == "shipped" and not self.fitted and conf:
             conf = shipped().apply(conf)
         contrary = [(name, w) for name, w in self.config.weights.items() if w < 0]
         conf = [
@@ -252,6 +257,7 @@ class DefaultScorer:
             "config": self.config.model_dump(mode="json"),
             "priors": self.priors.to_json() if self.priors else None,
             "calibrator": self.calibrator.to_json() if self.calibrator else None,
+            "fitted": self.fitted,
         }
         save_model(path, self.name, payload, {"feature_names": list(FEATURE_NAMES)})
 
@@ -262,4 +268,5 @@ class DefaultScorer:
         if payload.get("priors") is not None:
             obj.priors = Priors.from_json(payload["priors"])
         obj.calibrator = calibration_of(payload.get("calibrator"))
+        obj.fitted = bool(payload.get("fitted", True))  # format-1 files hold trained scorers
         return obj

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import joblib
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -117,3 +120,43 @@ def test_model_files_with_the_older_isotonic_object_still_load() -> None:
     assert calibration_of(None) is None
     with pytest.raises(ModelError):
         calibration_of(3)
+
+
+def test_an_old_model_file_keeps_its_own_isotonic_calibration(tmp_path: Path) -> None:
+    # a format-1 file: the config has no `calibration`, the calibrator is the pickled regression
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    iso.fit(np.asarray([0.0, 0.2, 0.6, 1.0]), np.asarray([0.0, 0.0, 1.0, 1.0]))
+    config = ScorerConfig().model_dump(mode="json")
+    del config["calibration"]
+    path = tmp_path / "old.joblib"
+    joblib.dump(
+        {
+            "meta": {"format_version": 1, "ranker": "default"},
+            "payload": {"config": config, "priors": None, "calibrator": iso},
+        },
+        path,
+    )
+    loaded = DefaultScorer.load(path)
+    assert loaded.fitted and loaded.calibrator == Calibration.from_isotonic(iso)
+    view = bad_deploy_view()
+    raw = DefaultScorer(ScorerConfig(calibration="none", doubt_weight=0)).rank(view)
+    loaded.config.doubt_weight = 0
+    got = loaded.rank(view)
+    want = [float(v) for v in iso.predict(np.asarray([c.confidence for c in raw.candidates]))]
+    assert [c.confidence for c in got.candidates] == pytest.approx(want)
+    # saved again, it is a format-2 file that loads the same
+    loaded.save(tmp_path / "new.joblib")
+    again = DefaultScorer.load(tmp_path / "new.joblib")
+    assert again.calibrator == loaded.calibrator and again.fitted
+
+
+def test_a_scorer_fitted_without_a_calibration_keeps_its_raw_confidence() -> None:
+    view = bad_deploy_view()
+    # a truth no candidate matches: every candidate wrong, one class, nothing to calibrate
+    wrong = Truth(kind="deploy", service="nowhere", change_id="nope")
+    fitted = DefaultScorer(ScorerConfig(fit_priors=False, doubt_weight=0)).fit([(view, wrong)])
+    assert fitted.fitted and fitted.calibrator is None
+    raw = DefaultScorer(ScorerConfig(calibration="none", doubt_weight=0)).rank(view)
+    assert [c.confidence for c in fitted.rank(view).candidates] == [
+        c.confidence for c in raw.candidates
+    ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from rcagraph.engine import gc_pause
 from rcagraph.engine.gc_pause import gc_paused
 
 
@@ -64,4 +66,19 @@ def test_concurrent_pauses_end_with_the_last() -> None:
     for t in threads:
         t.join(10)
     assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_overlapping_pauses_collect_once_overdue(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    before = gc_pause._PAUSE.overdue_collections
+    with gc_paused():
+        with gc_paused():
+            pass  # within MAX_PAUSE_S: no collection
+        assert gc_pause._PAUSE.overdue_collections == before
+        clock[0] += gc_pause.MAX_PAUSE_S
+        with gc_paused():  # a ranking starting once the pause is overdue collects
+            assert gc_pause._PAUSE.overdue_collections == before + 1
+            assert not gc.isenabled()
     assert gc.isenabled()

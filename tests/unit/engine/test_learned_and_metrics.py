@@ -7,7 +7,7 @@ import pytest
 
 from rcagraph.engine.base import Ranker, Truth
 from rcagraph.engine.learned import LEARNED_FEATURES, LearnedConfig, LearnedRanker, load_ranker
-from rcagraph.engine.persist import meta_path
+from rcagraph.engine.persist import FORMAT_VERSION, meta_path
 from rcagraph.engine.result import Candidate, Ranking
 from rcagraph.engine.service import Evaluated, Metrics, evaluate, first_hit
 from rcagraph.errors import InputError, ModelError, NotFittedError
@@ -32,7 +32,7 @@ def test_learned_fit_rank_save_load_round_trip(tmp_path: Path, model: str) -> No
     path = tmp_path / "m.joblib"
     ranker.save(path)
     meta = json.loads(meta_path(path).read_text())
-    assert meta["format_version"] == 1 and meta["ranker"] == "learned"
+    assert meta["format_version"] == FORMAT_VERSION == 2 and meta["ranker"] == "learned"
     assert meta["feature_names"] == list(LEARNED_FEATURES) and "rcagraph_version" in meta
     again = load_ranker(path)
     assert isinstance(again, LearnedRanker)
