@@ -9,7 +9,7 @@ from rcagraph.core import RcaGraph
 from rcagraph.engine.extract import extract_view
 from rcagraph.engine.result import Ranking
 from rcagraph.engine.scorer import DefaultScorer
-from rcagraph.engine.view import IncidentView
+from rcagraph.engine.view import IncidentView, SignalEvent
 from rcagraph.engine.writeback import hypothesis_rows
 from rcagraph.graph import Query
 from rcagraph.ids import uid
@@ -206,3 +206,59 @@ def test_ranking_pauses_the_collector_and_reads_the_same_view(rca: RcaGraph) -> 
     )
     assert [s.uid for s in view.signals] == [r["uid"] for r in signals]
     assert ranking.candidates[0].change_id == "dep-cart"
+
+
+_FULL_SIGNALS = Query(
+    "test.engine.full_signals",
+    """
+MATCH (c:Component {scope: $scope, name: 'cart'})
+MERGE (a:Anomaly:Event {uid: $scope + '|Anomaly|full'})
+  SET a.scope = $scope, a.service = 'cart', a.at = $at, a.end_at = $end,
+      a.metric = 'latency_p95_ms', a.direction = 'up', a.magnitude = 9.5,
+      a.summary = 'latency up', a.source = 'metrics/m.csv', a.source_ref = 'line 7',
+      a.signal = 'latency', a.excess = 4.25, a.baseline = 13.9, a.value = 207.6
+MERGE (a)-[:OBSERVED_ON]->(c)
+MERGE (tp:LogTemplate {uid: $scope + '|LogTemplate|boom'})
+  SET tp.scope = $scope, tp.template = 'payment failed <*>', tp.severity = 'error'
+MERGE (l:LogEvent:Event {uid: $scope + '|LogEvent|boom'})
+  SET l.scope = $scope, l.kind = 'new_template', l.service = 'cart', l.at = $early,
+      l.baseline_ratio = 160.0, l.source = 'logs/app.jsonl', l.source_ref = 'line 3'
+MERGE (l)-[:OF_TEMPLATE]->(tp)
+MERGE (l)-[:OBSERVED_ON]->(c)
+""",
+)
+
+
+def test_extract_reads_every_field_of_a_signal(rca: RcaGraph) -> None:
+    """Each column of the signals read lands in its SignalEvent field (positional build)."""
+    seed(rca, "bundle:A", "INC-A", "cart")
+    at = datetime(2026, 3, 1, 11, 56, 5, 123456, tzinfo=UTC)
+    rca.graph.write(_FULL_SIGNALS, scope="bundle:A", at=at, end=t(10), early=t(-50))
+    by_uid = {s.uid: s for s in extract_view(rca.graph, "INC-A", "bundle:A").signals}
+    assert by_uid["bundle:A|Anomaly|full"] == SignalEvent(
+        uid="bundle:A|Anomaly|full",
+        kind="metric_anomaly",
+        service="cart",
+        at=at,
+        summary="latency up",
+        metric="latency_p95_ms",
+        direction="up",
+        magnitude=9.5,
+        source="metrics/m.csv",
+        source_ref="line 7",
+        severity=None,
+        end_at=t(10),
+        signal="latency",
+        excess=4.25,
+        baseline=13.9,
+        value=207.6,
+    )
+    log = by_uid["bundle:A|LogEvent|boom"]
+    assert (log.kind, log.at, log.severity, log.magnitude, log.source_ref) == (
+        "new_log_template",
+        t(-50),
+        "ERROR",
+        160.0,
+        "line 3",
+    )
+    assert (log.metric, log.end_at, log.signal, log.excess) == (None, None, None, None)
