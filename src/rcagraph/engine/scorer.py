@@ -208,15 +208,15 @@ class DefaultScorer:
         labelled = labelled_candidates(examples, fcfg, None)
         self.priors = learn_priors(labelled) if self.config.fit_priors else None
         xs: list[float] = []
-        ys: list[float] = []
+        hits: list[bool] = []
         for _, truth, cands, _ in labelled:
             # leave-one-out priors would need a rebuild; priors are applied to the calibration
             # set as the ranker will see them at inference
             ranked = self._score(cands)
             for c, conf in zip(cands, ranked, strict=True):
                 xs.append(conf)
-                ys.append(float(is_hit(truth, c)))
-        self.calibrator = fit_calibration(xs, [y == 1.0 for y in ys])
+                hits.append(is_hit(truth, c))
+        self.calibrator = fit_calibration(xs, hits)
         self.fitted = True
         return self
 
