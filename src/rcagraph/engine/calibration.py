@@ -66,13 +66,10 @@ class Calibration:
         return [float(v) for v in out]
 
     @classmethod
-    def from_isotonic(
-        cls, iso: IsotonicRegression, meta: Mapping[str, Any] | None = None
-    ) -> Calibration:
+    def from_isotonic(cls, iso: IsotonicRegression) -> Calibration:
         return cls(
             x=tuple(float(v) for v in iso.X_thresholds_),
             y=tuple(float(v) for v in iso.y_thresholds_),
-            meta=dict(meta or {}),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -97,9 +94,7 @@ def shipped() -> Calibration:
     return Calibration.from_json(json.loads(text))
 
 
-def fit_calibration(
-    raw: Sequence[float], right: Sequence[bool], meta: Mapping[str, Any] | None = None
-) -> Calibration | None:
+def fit_calibration(raw: Sequence[float], right: Sequence[bool]) -> Calibration | None:
     """The calibration of raw confidences ``raw`` whose candidates were ``right`` or not (see
     the module docstring); None when they were all right or all wrong."""
     x = np.asarray(raw, dtype=float)
@@ -137,7 +132,7 @@ def fit_calibration(
         for point in (a, b) if b > a else (a,):
             xs.append(point)
             ys.append(float(v))
-    return Calibration(x=tuple(xs), y=tuple(ys), meta=dict(meta or {}))
+    return Calibration(x=tuple(xs), y=tuple(ys))
 
 
 def calibration_of(stored: Any) -> Calibration | None:

@@ -14,7 +14,8 @@ Only nodes of the given scope are read.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -146,6 +147,53 @@ def read_signals(graph: Graph, scope: str, start: datetime, end: datetime) -> li
     return out
 
 
+def neighbourhood_names(
+    graph: Graph, scope: str, symptoms: Sequence[Symptom], depth: int
+) -> set[str]:
+    """The symptoms and the components within ``depth`` dependency hops of them, both ways."""
+    names = {s.service for s in symptoms}
+    if names:
+        for nb in graph.read(q.neighbourhood(depth), scope=scope, symptoms=sorted(names)):
+            names.update(nb["down"])
+            names.update(nb["up"])
+    return names
+
+
+def read_changes(graph: Graph, scope: str, start: datetime, end: datetime) -> list[ChangeEvent]:
+    """The changes of ``scope`` in ``[start, end]`` with the components each touches (as the
+    graph records them: no record preferred, no rollout steps merged yet)."""
+    changes: list[ChangeEvent] = []
+    for c in graph.read(q.CHANGES, scope=scope, start=start, end=end):
+        at = epoch_datetime(c["at_s"], c["at_ns"])
+        if at is None:
+            continue
+        touched = list(dict.fromkeys([*c["changed"], *c["flag_users"]]))
+        if not touched and c.get("service"):
+            touched = [str(c["service"])]
+        action = c.get("action")
+        changes.append(
+            ChangeEvent(
+                uid=str(c["uid"]),
+                change_id=str(c["change_id"]),
+                kind=str(c.get("kind") or "other"),
+                at=at,
+                services=tuple(touched),
+                summary=str(c.get("summary") or ""),
+                action=action,
+                version=c.get("version"),
+                rollback=bool(c.get("rollback")) or (action or "").startswith("rolledback"),
+                rollout_share=_float(c.get("rollout_share")),
+                first_deploy_of_version=c.get("first_deploy_of_version"),
+                flag_key=c.get("flag_key"),
+                source=c.get("source"),
+                source_ref=c.get("source_ref"),
+                observed=bool(c.get("observed")),
+                rollout_steps=scale_up_times(c.get("rollout_steps")),
+            )
+        )
+    return changes
+
+
 def extract_view(
     graph: Graph, incident_id: str, scope: str, config: ExtractConfig | None = None
 ) -> IncidentView:
@@ -176,65 +224,15 @@ def extract_view(
     change_end = started + cfg.change_after
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rcagraph-extract") as pool:
         # the window's signals (the largest read) come in on another connection while the
-        # neighbourhood, the changes and the canary verdicts are read here
+        # canary verdicts, the neighbourhood and the changes are read here
         pending_signals = pool.submit(read_signals, graph, scope, window_start, window_end)
-        return _assemble(
-            graph, scope, cfg, incident, window_start, window_end, change_end, pending_signals
-        )
-
-
-def _assemble(
-    graph: Graph,
-    scope: str,
-    cfg: ExtractConfig,
-    incident: IncidentInfo,
-    window_start: datetime,
-    window_end: datetime,
-    change_end: datetime,
-    pending_signals: Future[list[SignalEvent]],
-) -> IncidentView:
-    symptoms = incident.symptoms
-    canary = canary_verdicts(graph, scope, window_start, window_end)
-    names: set[str] = {s.service for s in symptoms}
-    if symptoms:
-        for nb in graph.read(q.neighbourhood(cfg.depth), scope=scope, symptoms=sorted(names)):
-            names.update(nb["down"])
-            names.update(nb["up"])
-
-    changes: list[ChangeEvent] = []
-    for c in graph.read(q.CHANGES, scope=scope, start=window_start, end=change_end):
-        at = epoch_datetime(c["at_s"], c["at_ns"])
-        if at is None:
-            continue
-        touched = list(dict.fromkeys([*c["changed"], *c["flag_users"]]))
-        if not touched and c.get("service"):
-            touched = [str(c["service"])]
-        action = c.get("action")
-        changes.append(
-            ChangeEvent(
-                uid=str(c["uid"]),
-                change_id=str(c["change_id"]),
-                kind=str(c.get("kind") or "other"),
-                at=at,
-                services=tuple(touched),
-                summary=str(c.get("summary") or ""),
-                action=action,
-                version=c.get("version"),
-                rollback=bool(c.get("rollback")) or (action or "").startswith("rolledback"),
-                rollout_share=_float(c.get("rollout_share")),
-                first_deploy_of_version=c.get("first_deploy_of_version"),
-                flag_key=c.get("flag_key"),
-                source=c.get("source"),
-                source_ref=c.get("source_ref"),
-                observed=bool(c.get("observed")),
-                rollout_steps=scale_up_times(c.get("rollout_steps")),
-            )
-        )
-        names.update(touched)
-    changes = with_rollout_steps(prefer_records(changes))
-
-    signals = pending_signals.result()
+        canary = canary_verdicts(graph, scope, window_start, window_end)
+        names = neighbourhood_names(graph, scope, symptoms, cfg.depth)
+        found = read_changes(graph, scope, window_start, change_end)
+        signals = pending_signals.result()
+    names.update(s for c in found for s in c.services)
     names.update(s.service for s in signals)
+    changes = with_rollout_steps(prefer_records(found))
 
     name_list = sorted(names)
     ce = read_columns(graph, q.COMPONENTS_EDGES, scope=scope, names=name_list)

@@ -34,14 +34,11 @@ class _Pause:
         self._depth = 0
         self._restore = False
         self._since = 0.0
-        #: full collections run because the pause had lasted MAX_PAUSE_S
-        self.overdue_collections = 0
 
     def _collect_if_overdue(self) -> None:
         now = time.monotonic()
         if self._restore and now - self._since >= MAX_PAUSE_S:
             gc.collect()
-            self.overdue_collections += 1
             self._since = time.monotonic()
 
     def enter(self) -> None:

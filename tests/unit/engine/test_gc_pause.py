@@ -71,14 +71,20 @@ def test_concurrent_pauses_end_with_the_last() -> None:
 
 def test_overlapping_pauses_collect_once_overdue(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1000.0]
+    collections: list[bool] = []
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
-    before = gc_pause._PAUSE.overdue_collections
+
+    def collect(*_: int) -> int:
+        collections.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
     with gc_paused():
         with gc_paused():
             pass  # within MAX_PAUSE_S: no collection
-        assert gc_pause._PAUSE.overdue_collections == before
+        assert collections == []
         clock[0] += gc_pause.MAX_PAUSE_S
         with gc_paused():  # a ranking starting once the pause is overdue collects
-            assert gc_pause._PAUSE.overdue_collections == before + 1
+            assert collections == [False]  # a full collection, with the pause still on
             assert not gc.isenabled()
     assert gc.isenabled()
